@@ -1,0 +1,63 @@
+"""Shared fixtures for the unit tests: import the collection as ``ansible_collections.tkj.mailserver``
+from this checkout, and drive a module's real ``main()`` with arguments, catching its JSON result."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import tempfile
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def _collection_root():
+    """A directory holding ansible_collections/tkj/mailserver -> this checkout."""
+    root = tempfile.mkdtemp(prefix="tkj-units-")
+    namespace = os.path.join(root, "ansible_collections", "tkj")
+    os.makedirs(namespace)
+    os.symlink(REPO, os.path.join(namespace, "mailserver"))
+    return root
+
+
+if not any(os.path.isdir(os.path.join(p, "ansible_collections", "tkj", "mailserver")) for p in sys.path if p):
+    sys.path.insert(0, _collection_root())
+
+
+class ModuleExit(Exception):
+    """Raised instead of sys.exit when a module calls exit_json or fail_json."""
+
+    def __init__(self, result, failed):
+        super().__init__(result)
+        self.result = result
+        self.failed = failed
+
+
+@pytest.fixture
+def run_module(monkeypatch, capsys):
+    """Return ``run(name, args, check_mode=False, diff=False)``: runs plugins/modules/NAME.py main()
+    with ``args`` and returns the result dict (``result["failed"]`` set on failure)."""
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    def run(name, args, check_mode=False, diff=False):
+        payload = dict(args)
+        payload["_ansible_check_mode"] = check_mode
+        payload["_ansible_diff"] = diff
+        payload["_ansible_remote_tmp"] = tempfile.gettempdir()
+        payload["_ansible_keep_remote_files"] = False
+        monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": payload})))
+        monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+        module = importlib.import_module("ansible_collections.tkj.mailserver.plugins.modules." + name)
+        capsys.readouterr()
+        with pytest.raises(SystemExit):
+            module.main()
+        out = capsys.readouterr().out
+        result = json.loads(out)
+        result.setdefault("failed", False)
+        return result
+
+    return run
