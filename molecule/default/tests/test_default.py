@@ -1,0 +1,189 @@
+"""One all-in-one lab server per Debian release, with the tutorial's values: the services run,
+DNS publishes the mail host and MX, Postfix and Dovecot use Maildir, and a message travels from
+SMTP into ~/Maildir and out through IMAP and POP3."""
+
+import os
+
+import pytest
+import testinfra.utils.ansible_runner
+
+from mailtests import maildir_files_with, probe, unique_subject, wait_for
+
+testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("mail_servers")
+
+
+@pytest.mark.parametrize("package", ["bind9", "postfix", "dovecot-imapd", "dovecot-pop3d"])
+def test_package_installed(host, package):
+    """The tutorial's packages are installed."""
+    assert host.package(package).is_installed
+
+
+@pytest.mark.parametrize("service", ["named", "postfix", "dovecot"])
+def test_service_enabled_and_running(host, service):
+    """named, postfix and dovecot run now and start again at boot."""
+    unit = host.service(service)
+    assert unit.is_running
+    assert unit.is_enabled
+
+
+@pytest.mark.parametrize(
+    "socket",
+    ["tcp://0.0.0.0:25", "tcp://0.0.0.0:53", "udp://0.0.0.0:53", "tcp://0.0.0.0:110", "tcp://0.0.0.0:143",
+     "tcp://0.0.0.0:587", "tcp://0.0.0.0:993", "tcp://0.0.0.0:995"],
+)
+def test_listening(host, socket):
+    """SMTP, submission, DNS (TCP and UDP), POP3(S) and IMAP(S) listen on every IPv4 address."""
+    proto, address = socket.split("://")
+    port = address.rsplit(":", 1)[1]
+    listening = host.socket.get_listening_sockets()
+    assert any(entry.startswith(proto + "://") and entry.endswith(":" + port) for entry in listening), listening
+
+
+def test_dns_mail_host_address(host, lab):
+    """dig @127.0.0.1 mail.<domain> A gives the configured address (the tutorial's mail IN A)."""
+    answer = host.check_output("dig +short @127.0.0.1 %s A", lab["hostname"])
+    assert answer.split() == [lab["address"]]
+
+
+def test_dns_mx(host, lab):
+    """dig @127.0.0.1 <domain> MX names the mail host with priority 10."""
+    answer = host.check_output("dig +short @127.0.0.1 %s MX", lab["domain"])
+    assert answer.split() == ["10", lab["hostname"] + "."]
+
+
+def test_dns_reverse(host, lab):
+    """The reverse zone gives the mail host's name for its address (PTR)."""
+    answer = host.check_output("dig +short @127.0.0.1 -x %s", lab["address"])
+    assert answer.split() == [lab["hostname"] + "."]
+
+
+def test_dns_serial_never_changed(host, lab):
+    """named loaded the zone with one serial only: the second converge (idempotence) did not bump it."""
+    served = host.check_output("dig +short @127.0.0.1 %s SOA", lab["domain"]).split()[2]
+    log = host.check_output("journalctl -u named --no-pager -o cat")
+    loaded = {line.rsplit(" ", 1)[1] for line in log.splitlines() if "zone %s/IN: loaded serial" % lab["domain"] in line}
+    assert loaded == {served}
+
+
+def test_postfix_main_cf(host, lab):
+    """postconf -n shows Maildir delivery and the configured host and domain."""
+    settings = dict(line.split(" = ", 1) for line in host.check_output("postconf -n").splitlines())
+    assert settings["home_mailbox"] == "Maildir/"
+    assert settings["myhostname"] == lab["hostname"]
+    assert settings["mydomain"] == lab["domain"]
+    assert settings["mailbox_size_limit"] == str(lab["mailbox_size_limit"])
+    assert settings["inet_protocols"] == lab["protocols"]
+
+
+def test_dovecot_uses_maildir(host):
+    """Dovecot's effective configuration keeps mail in ~/Maildir (2.3: mail_location, 2.4: mail_driver/mail_path)."""
+    version = host.check_output("dovecot --version")
+    if version.startswith("2.3"):
+        assert host.check_output("doveconf -h mail_location") == "maildir:~/Maildir"
+    else:
+        assert host.check_output("doveconf -h mail_driver") == "maildir"
+        assert host.check_output("doveconf -h mail_path") == "~/Maildir"
+
+
+def test_debconf_preseeded(host, lab):
+    """debconf-show postfix holds the answers the role gave, so dpkg-reconfigure keeps the setup."""
+    answers = {}
+    for line in host.check_output("debconf-show postfix").splitlines():
+        name, _, value = line.lstrip("* ").partition(":")
+        answers[name] = value.strip()
+    assert answers["postfix/main_mailer_type"] == "Internet Site"
+    assert answers["postfix/mailname"] == lab["hostname"]
+    assert answers["postfix/root_address"] == ""
+    assert answers["postfix/chattr"] == "false"
+    assert answers["postfix/mailbox_limit"] == str(lab["mailbox_size_limit"])
+    assert answers["postfix/protocols"] == lab["protocols"]
+
+
+def send_to_first_user(host, lab, label, **options):
+    """Send a message over SMTP on port 25 to the first lab user; return (user, subject, body, result)."""
+    user = lab["users"][0]["name"]
+    subject = unique_subject(label)
+    body = options.pop("body", "Halo %s, ini pesan uji dari tkj.mailserver.\n" % user)
+    args = ["send", "--port", 25, "--to", "%s@%s" % (user, lab["domain"]), "--subject", subject]
+    if "size" in options:
+        args += ["--size", options["size"]]
+    else:
+        args += ["--body", body]
+    return user, subject, body, probe(host, *args)
+
+
+def test_smtp_delivers_into_maildir(host, lab):
+    """A message sent over SMTP lands as a file in the user's ~/Maildir/new within seconds, body intact."""
+    user, subject, body, result = send_to_first_user(host, lab, "maildir")
+    assert result["ok"], result
+    files = wait_for(lambda: maildir_files_with(host, user, subject), what="delivery to ~/Maildir/new")
+    content = host.file(files[0]).content_string
+    assert body.strip() in content
+    assert host.file(files[0]).user == user
+
+
+def test_imap_starttls_reads_message(host, lab):
+    """The same message is read over IMAP after STARTTLS, logged in as the user: subject and body match."""
+    user, subject, body, result = send_to_first_user(host, lab, "imap")
+    assert result["ok"], result
+    wait_for(lambda: maildir_files_with(host, user, subject), what="delivery")
+    read = probe(host, "imap", "--port", 143, "--starttls", "--user", user, "--subject", subject, password=lab["users"][0]["password"])
+    assert read["login"], read
+    assert [(m["subject"], m["body"].strip()) for m in read["messages"]] == [(subject, body.strip())]
+
+
+def test_pop3_starttls_retrieves_message(host, lab):
+    """The same message is retrieved over POP3 after STLS."""
+    user, subject, body, result = send_to_first_user(host, lab, "pop3")
+    assert result["ok"], result
+    wait_for(lambda: maildir_files_with(host, user, subject), what="delivery")
+    read = probe(host, "pop3", "--port", 110, "--starttls", "--user", user, "--subject", subject, password=lab["users"][0]["password"])
+    assert read["login"], read
+    assert [(m["subject"], m["body"].strip()) for m in read["messages"]] == [(subject, body.strip())]
+
+
+def test_large_message_under_limit_delivered(host, lab):
+    """A message over 1 MB and under the size limit is accepted and delivered."""
+    size = 1536 * 1024
+    assert size < lab["mailbox_size_limit"]
+    user, subject, _body, result = send_to_first_user(host, lab, "large", size=size)
+    assert result["ok"], result
+    files = wait_for(lambda: maildir_files_with(host, user, subject), what="delivery of the large message")
+    assert host.file(files[0]).size > size
+
+
+def test_message_over_limit_refused_at_smtp_time(host, lab):
+    """A message over the size limit is refused during the SMTP dialogue (552 size error), not bounced later."""
+    user, subject, _body, result = send_to_first_user(host, lab, "too-large", size=lab["mailbox_size_limit"] + 1024)
+    assert not result["ok"]
+    assert result["code"] == 552, result
+    assert "size" in result["error"].lower()
+    assert maildir_files_with(host, user, subject) == []
+
+
+def test_submission_offers_auth_only_after_starttls(host):
+    """Port 587 offers no AUTH in clear text; after STARTTLS it offers AUTH."""
+    features = probe(host, "ehlo", "--port", 587, "--starttls")
+    assert "auth" not in features["features_plain"]
+    assert "starttls" in features["features_plain"]
+    assert "auth" in features["features_tls"]
+
+
+def test_submission_accepts_authenticated_mail(host, lab):
+    """After STARTTLS a user logs in on 587 and the message is delivered to another lab user."""
+    sender, recipient = lab["users"][0], lab["users"][-1]
+    subject = unique_subject("submission")
+    result = probe(host, "send", "--port", 587, "--starttls", "--user", sender["name"], "--sender", "%s@%s" % (sender["name"], lab["domain"]),
+                   "--to", "%s@%s" % (recipient["name"], lab["domain"]), "--subject", subject, "--body", "via submission",
+                   password=sender["password"])
+    assert result["ok"], result
+    assert result["authenticated"]
+    wait_for(lambda: maildir_files_with(host, recipient["name"], subject), what="delivery of the submitted message")
+
+
+def test_submission_refuses_mail_without_login(host, lab):
+    """Without logging in, submission refuses the message even after STARTTLS."""
+    result = probe(host, "send", "--port", 587, "--starttls", "--to", "%s@%s" % (lab["users"][0]["name"], lab["domain"]),
+                   "--subject", unique_subject("no-login"), "--body", "x")
+    assert not result["ok"]
+    assert result["code"] in (530, 554), result

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""A small mail client for the tests, run inside the test containers (Python stdlib only).
+
+Each command prints one JSON object. The password comes from the MAILPROBE_PASSWORD environment
+variable, never from the command line. TLS certificates are not verified: the lab uses Debian's
+self-signed snakeoil certificate.
+
+  mailprobe.py send    --server H --port 25 --sender A --to B --subject S [--body T | --size N]
+                       [--starttls] [--user U]
+  mailprobe.py ehlo    --server H --port 25 [--starttls]
+  mailprobe.py vrfy    --server H --port 25 --address A
+  mailprobe.py imap    --server H --port 143|993 [--starttls | --ssl] --user U [--subject S]
+  mailprobe.py pop3    --server H --port 110|995 [--starttls | --ssl] --user U [--subject S]
+"""
+
+import argparse
+import email
+import email.policy
+import imaplib
+import json
+import os
+import poplib
+import smtplib
+import socket
+import ssl
+import sys
+
+TIMEOUT = 20
+
+
+def tls_context():
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def password():
+    return os.environ.get("MAILPROBE_PASSWORD", "")
+
+
+def build_message(args):
+    body = args.body
+    if args.size:
+        line = ("tkj.mailserver size test " * 3)[:76] + "\n"
+        body = (line * (args.size // len(line) + 1))[: args.size]
+    message = email.message.EmailMessage()
+    message["From"] = args.sender
+    message["To"] = args.to
+    message["Subject"] = args.subject
+    message.set_content(body)
+    return message
+
+
+def smtp_connect(args):
+    client = smtplib.SMTP(args.server, args.port, timeout=TIMEOUT)
+    client.ehlo("probe.invalid")
+    result = {"features_plain": sorted(client.esmtp_features)}
+    if args.starttls:
+        client.starttls(context=tls_context())
+        client.ehlo("probe.invalid")
+        result["features_tls"] = sorted(client.esmtp_features)
+    return client, result
+
+
+def cmd_ehlo(args):
+    sock = socket.create_connection((args.server, args.port), timeout=TIMEOUT)
+    greeting = sock.recv(1024).decode("utf-8", "replace").strip()
+    sock.close()
+    client, result = smtp_connect(args)
+    client.quit()
+    result["greeting"] = greeting
+    return result
+
+
+def cmd_vrfy(args):
+    client = smtplib.SMTP(args.server, args.port, timeout=TIMEOUT)
+    client.ehlo("probe.invalid")
+    code, text = client.verify(args.address)
+    client.quit()
+    return {"code": code, "text": text.decode("utf-8", "replace")}
+
+
+def cmd_send(args):
+    message = build_message(args)
+    try:
+        client, result = smtp_connect(args)
+        if args.user:
+            client.login(args.user, password())
+            result["authenticated"] = True
+        refused = client.send_message(message)
+        client.quit()
+    except smtplib.SMTPResponseException as error:
+        return {"ok": False, "code": error.smtp_code, "error": error.smtp_error.decode("utf-8", "replace")}
+    except smtplib.SMTPRecipientsRefused as error:
+        code, text = list(error.recipients.values())[0]
+        return {"ok": False, "code": code, "error": text.decode("utf-8", "replace")}
+    except smtplib.SMTPException as error:
+        return {"ok": False, "code": None, "error": str(error)}
+    result.update({"ok": not refused, "refused": {k: [v[0], v[1].decode()] for k, v in refused.items()}})
+    return result
+
+
+def parse(raw):
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    return {
+        "subject": message["Subject"],
+        "body": body.get_content() if body is not None else "",
+        "received": [str(value) for value in message.get_all("Received", [])],
+    }
+
+
+def cmd_imap(args):
+    try:
+        if args.ssl:
+            client = imaplib.IMAP4_SSL(args.server, args.port, ssl_context=tls_context(), timeout=TIMEOUT)
+        else:
+            client = imaplib.IMAP4(args.server, args.port, timeout=TIMEOUT)
+            if args.starttls:
+                client.starttls(ssl_context=tls_context())
+        capabilities = sorted(client.capabilities)
+        client.login(args.user, password())
+    except imaplib.IMAP4.error as error:
+        return {"login": False, "error": str(error)}
+    result = {"login": True, "capabilities": capabilities, "messages": []}
+    if args.subject:
+        client.select("INBOX", readonly=True)
+        status, data = client.search(None, "SUBJECT", '"%s"' % args.subject)
+        for number in data[0].split():
+            status, fetched = client.fetch(number, "(RFC822)")
+            result["messages"].append(parse(fetched[0][1]))
+    client.logout()
+    return result
+
+
+def cmd_pop3(args):
+    try:
+        if args.ssl:
+            client = poplib.POP3_SSL(args.server, args.port, context=tls_context(), timeout=TIMEOUT)
+        else:
+            client = poplib.POP3(args.server, args.port, timeout=TIMEOUT)
+            if args.starttls:
+                client.stls(context=tls_context())
+        client.user(args.user)
+        client.pass_(password())
+    except poplib.error_proto as error:
+        return {"login": False, "error": error.args[0].decode("utf-8", "replace")}
+    result = {"login": True, "messages": []}
+    count, _size = client.stat()
+    for number in range(1, count + 1):
+        _response, lines, _octets = client.retr(number)
+        message = parse(b"\r\n".join(lines))
+        if not args.subject or message["subject"] == args.subject:
+            result["messages"].append(message)
+    client.quit()
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["send", "ehlo", "vrfy", "imap", "pop3"])
+    parser.add_argument("--server", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--starttls", action="store_true")
+    parser.add_argument("--ssl", action="store_true")
+    parser.add_argument("--user")
+    parser.add_argument("--sender", default="probe@probe.invalid")
+    parser.add_argument("--to")
+    parser.add_argument("--subject", default="")
+    parser.add_argument("--body", default="")
+    parser.add_argument("--size", type=int, default=0)
+    parser.add_argument("--address")
+    args = parser.parse_args()
+    result = globals()["cmd_" + args.command.replace("-", "_")](args)
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Helpers shared by the testinfra tests of every scenario: run the mail client (mailprobe.py)
+inside a container, poll for a result with a deadline, and look into a user's Maildir."""
+
+import base64
+import json
+import pathlib
+import shlex
+import time
+import uuid
+
+PROBE_PATH = "/usr/local/bin/tkj-mailprobe"
+PROBE_SOURCE = pathlib.Path(__file__).with_name("mailprobe.py").read_bytes()
+
+
+def install_probe(host):
+    """Copy mailprobe.py into the container (once per container and test session)."""
+    encoded = base64.b64encode(PROBE_SOURCE).decode()
+    host.run_test("echo %s | base64 -d > %s && chmod 0755 %s", encoded, PROBE_PATH, PROBE_PATH)
+
+
+def probe(host, *args, password=None):
+    """Run mailprobe.py in ``host`` with ``args``; the password goes through the environment."""
+    env = "MAILPROBE_PASSWORD=%s " % shlex.quote(password) if password is not None else ""
+    command = env + " ".join([PROBE_PATH] + [shlex.quote(str(arg)) for arg in args])
+    result = host.run(command)
+    assert result.rc == 0, "mailprobe %s failed: %s" % (args[0], result.stderr)
+    return json.loads(result.stdout)
+
+
+def wait_for(check, timeout=30.0, interval=0.5, what="the condition"):
+    """Poll ``check()`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("%s did not happen within %.0f s" % (what, timeout))
+        time.sleep(interval)
+
+
+def unique_subject(label):
+    """A subject no other test uses, so each test finds only its own message."""
+    return "tkj %s %s" % (label, uuid.uuid4().hex[:12])
+
+
+def maildir_files_with(host, user, text, folder="new"):
+    """Paths of the files in ``user``'s ~/Maildir/<folder> that contain ``text``."""
+    home = host.user(user).home
+    result = host.run("grep -l -F -- %s %s/Maildir/%s/* 2>/dev/null", text, home, folder)
+    return result.stdout.split()
+
+
+def queue_is_empty(host):
+    """True when Postfix has no mail waiting in its queue."""
+    return host.run("postqueue -j").stdout.strip() == ""
