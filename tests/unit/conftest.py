@@ -40,7 +40,8 @@ class ModuleExit(Exception):
 def run_module(monkeypatch, capsys):
     """Return ``run(name, args, check_mode=False, diff=False)``: runs plugins/modules/NAME.py main()
     with ``args`` and returns the result dict (``result["failed"]`` set on failure)."""
-    from ansible.module_utils import basic
+    from ansible.module_utils import _internal, basic
+    from ansible.module_utils.common import warnings
     from ansible.module_utils.common.text.converters import to_bytes
 
     def run(name, args, check_mode=False, diff=False):
@@ -51,6 +52,11 @@ def run_module(monkeypatch, capsys):
         payload["_ansible_keep_remote_files"] = False
         monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": payload})))
         monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+        # Warnings are collected process-wide; each run starts with none, as a real module does.
+        monkeypatch.setattr(warnings, "_global_warnings", {})
+        monkeypatch.setattr(warnings, "_global_deprecations", {})
+        # Importing controller code (the filter tests do) would send warnings to the display instead.
+        monkeypatch.setattr(_internal, "is_controller", False)
         module = importlib.import_module("ansible_collections.tkj.mailserver.plugins.modules." + name)
         capsys.readouterr()
         with pytest.raises(SystemExit):
