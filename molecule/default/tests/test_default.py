@@ -67,7 +67,7 @@ def test_dns_serial_never_changed(host, lab):
 
 def test_postfix_main_cf(host, lab):
     """postconf -n shows Maildir delivery and the configured host and domain."""
-    settings = dict(line.split(" = ", 1) for line in host.check_output("postconf -n").splitlines())
+    settings = {name.strip(): value.strip() for name, _, value in (line.partition("=") for line in host.check_output("postconf -n").splitlines())}
     assert settings["home_mailbox"] == "Maildir/"
     assert settings["myhostname"] == lab["hostname"]
     assert settings["mydomain"] == lab["domain"]
