@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A small mail client for the tests, run inside the test containers (Python stdlib only).
 
 Each command prints one JSON object. The password comes from the MAILPROBE_PASSWORD environment

@@ -8,20 +8,20 @@ import shlex
 import time
 import uuid
 
-PROBE_PATH = "/usr/local/bin/tkj-mailprobe"
+PROBE_PATH = "/usr/local/lib/tkj-mailprobe.py"
 PROBE_SOURCE = pathlib.Path(__file__).with_name("mailprobe.py").read_bytes()
 
 
 def install_probe(host):
     """Copy mailprobe.py into the container (once per container and test session)."""
     encoded = base64.b64encode(PROBE_SOURCE).decode()
-    host.run_test("echo %s | base64 -d > %s && chmod 0755 %s", encoded, PROBE_PATH, PROBE_PATH)
+    host.run_test("echo %s | base64 -d > %s", encoded, PROBE_PATH)
 
 
 def probe(host, *args, password=None):
     """Run mailprobe.py in ``host`` with ``args``; the password goes through the environment."""
     env = "MAILPROBE_PASSWORD=%s " % shlex.quote(password) if password is not None else ""
-    command = env + " ".join([PROBE_PATH] + [shlex.quote(str(arg)) for arg in args])
+    command = env + " ".join(["python3", PROBE_PATH] + [shlex.quote(str(arg)) for arg in args])
     result = host.run(command)
     assert result.rc == 0, "mailprobe %s failed: %s" % (args[0], result.stderr)
     return json.loads(result.stdout)

@@ -67,7 +67,7 @@ def test_dns_serial_never_changed(host, lab):
 
 def test_postfix_main_cf(host, lab):
     """postconf -n shows Maildir delivery and the configured host and domain."""
-    settings = {name.strip(): value.strip() for name, _, value in (line.partition("=") for line in host.check_output("postconf -n").splitlines())}
+    settings = {name.strip(): value.strip() for name, _equals, value in (line.partition("=") for line in host.check_output("postconf -n").splitlines())}
     assert settings["home_mailbox"] == "Maildir/"
     assert settings["myhostname"] == lab["hostname"]
     assert settings["mydomain"] == lab["domain"]
@@ -89,7 +89,7 @@ def test_debconf_preseeded(host, lab):
     """debconf-show postfix holds the answers the role gave, so dpkg-reconfigure keeps the setup."""
     answers = {}
     for line in host.check_output("debconf-show postfix").splitlines():
-        name, _, value = line.lstrip("* ").partition(":")
+        name, _colon, value = line.lstrip("* ").partition(":")
         answers[name] = value.strip()
     assert answers["postfix/main_mailer_type"] == "Internet Site"
     assert answers["postfix/mailname"] == lab["hostname"]
