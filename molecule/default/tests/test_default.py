@@ -122,22 +122,14 @@ def test_smtp_delivers_into_maildir(host, lab):
     assert host.file(files[0]).user == user
 
 
-def test_imap_starttls_reads_message(host, lab):
-    """The same message is read over IMAP after STARTTLS, logged in as the user: subject and body match."""
-    user, subject, body, result = send_to_first_user(host, lab, "imap")
+@pytest.mark.parametrize("protocol,port", [("imap", 143), ("pop3", 110)])
+def test_message_read_back_after_starttls(host, lab, protocol, port):
+    """The delivered message is read back over IMAP and over POP3 after STARTTLS, logged in as the
+    user: subject and body match."""
+    user, subject, body, result = send_to_first_user(host, lab, protocol)
     assert result["ok"], result
     wait_for(lambda: maildir_files_with(host, user, subject), what="delivery")
-    read = probe(host, "imap", "--port", 143, "--starttls", "--user", user, "--subject", subject, password=lab["users"][0]["password"])
-    assert read["login"], read
-    assert [(m["subject"], m["body"].strip()) for m in read["messages"]] == [(subject, body.strip())]
-
-
-def test_pop3_starttls_retrieves_message(host, lab):
-    """The same message is retrieved over POP3 after STLS."""
-    user, subject, body, result = send_to_first_user(host, lab, "pop3")
-    assert result["ok"], result
-    wait_for(lambda: maildir_files_with(host, user, subject), what="delivery")
-    read = probe(host, "pop3", "--port", 110, "--starttls", "--user", user, "--subject", subject, password=lab["users"][0]["password"])
+    read = probe(host, protocol, "--port", port, "--starttls", "--user", user, "--subject", subject, password=lab["users"][0]["password"])
     assert read["login"], read
     assert [(m["subject"], m["body"].strip()) for m in read["messages"]] == [(subject, body.strip())]
 
