@@ -1,5 +1,9 @@
 # tkj.mailserver: one entry point for development, tests and the lab.
 #   make test     lint, unit tests, ansible-test sanity, every Molecule scenario (what CI runs)
+#   make lab      start the container lab (DNS, mail, client), apply playbooks/site.yml, report
+#   make lab-down remove the lab's containers, network and port forwarder
+#   make galaxy   build the collection tarball, check it, install it to build/galaxy/collections
+#   make changelog CHANGELOG.md from changelogs/ (records galaxy.yml's version as a release when new)
 #   make image    build the local Debian 12/13 test images (skipped when present; REBUILD=1 forces)
 #   make clean    remove what this Makefile made (venv, build/, test images, Molecule containers)
 SHELL := /bin/bash
@@ -18,12 +22,19 @@ IMAGE_DEBIAN12 ?= $(or $(TKJ_IMAGE_DEBIAN12),tkj-mailserver-debian:12)
 IMAGE_DEBIAN13 ?= $(or $(TKJ_IMAGE_DEBIAN13),tkj-mailserver-debian:13)
 export TKJ_IMAGE_DEBIAN12 := $(IMAGE_DEBIAN12)
 export TKJ_IMAGE_DEBIAN13 := $(IMAGE_DEBIAN13)
+LAB_VALUES ?= inventories/docker-lab/lab.yml
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := build/galaxy/tkj-mailserver-$(VERSION).tar.gz
+# Paths that must never ship in the tarball (galaxy.yml build_ignore keeps them out).
+NOT_SHIPPED := (^|/)(\.venv|build|\.cache|\.ansible|\.pytest_cache|\.git|\.tox|__pycache__)(/|$$)|\.pyc$$
 SCENARIOS := $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
-.PHONY: help venv collection-path docker image lint unit sanity molecule test clean
+.PHONY: help venv collection-path docker image lint unit sanity galaxy ee changelog molecule test lab lab-down clean
 
 help:
 	@echo "make test    lint + unit + sanity + Molecule scenarios: $(SCENARIOS)"
+	@echo "make lab     start the container lab from $(LAB_VALUES), apply the playbook, report"
+	@echo "make lab-down remove the lab's containers, network and port forwarder"
 	@echo "make image   build the Debian 12/13 test images ($(IMAGE_DEBIAN12), $(IMAGE_DEBIAN13))"
 	@echo "make clean   remove the venv, build/, the test images and Molecule containers"
 
@@ -51,6 +62,10 @@ image: docker
 
 lint: venv collection-path
 	ansible-lint
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	antsibull-changelog generate --output build/CHANGELOG.md --output-format md
+	diff -u CHANGELOG.md build/CHANGELOG.md || { echo "CHANGELOG.md is stale: make changelog" >&2; exit 1; }
 
 unit: venv collection-path
 	python -m pytest -q tests/unit
@@ -58,12 +73,41 @@ unit: venv collection-path
 sanity: venv
 	scripts/sanity.sh
 
-molecule: venv collection-path image
+# The collection as Galaxy users get it: built, checked for files that must not ship, installed
+# offline (galaxy.yml has no dependencies) where the galaxy scenario looks for it.
+galaxy: venv
+	rm -rf build/galaxy
+	ansible-galaxy collection build --output-path build/galaxy
+	tar tzf $(TARBALL) > build/galaxy/contents.txt
+	if grep -E '$(NOT_SHIPPED)' build/galaxy/contents.txt; then echo "$(TARBALL) holds the paths above: add them to build_ignore in galaxy.yml" >&2; exit 1; fi
+	ansible-galaxy collection install --offline -p build/galaxy/collections $(TARBALL) --force
+
+# The AWX/AAP execution environment's build context (no image is built), and its Galaxy step run
+# here: the requirements ansible-builder wrote install the tarball it copied.
+ee: galaxy
+	rm -rf build/ee
+	ansible-builder create --file execution-environment.yml --context build/ee
+	cd build/ee/_build && ansible-galaxy collection install --offline -r requirements.yml -p ../collections --force
+
+# Fragments are kept (changelogs/config.yaml), so this never consumes them; an edited fragment of a
+# released version shows up through --refresh-fragments.
+changelog: venv collection-path
+	grep -qxF '  $(VERSION):' changelogs/changelog.yaml || antsibull-changelog release --version $(VERSION)
+	antsibull-changelog generate --refresh-fragments
+
+molecule: venv collection-path image galaxy
 	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
 
-test: lint unit sanity molecule
+test: lint unit sanity galaxy ee molecule
+
+lab: venv collection-path image
+	scripts/lab-up.sh $(LAB_VALUES)
+
+lab-down:
+	scripts/lab-down.sh
 
 clean:
+	-scripts/lab-down.sh
 	-for scenario in $(SCENARIOS); do [ -x $(BIN)/molecule ] && $(BIN)/molecule destroy -s $$scenario; done
 	-docker image rm $(IMAGE_DEBIAN12) $(IMAGE_DEBIAN13) 2>/dev/null
 	rm -rf $(VENV) build tkj-mailserver-*.tar.gz
