@@ -691,8 +691,10 @@ def write_and_check(module, postfix, config_dir, files):
             msg=f"postfix check rejected the new configuration, restored previous main.cf/master.cf: {'; '.join(errors)}",
             check_output=lines,
         )
+    # Only warnings: postfix check also reports, for example, refreshing its chroot copies of /etc files.
     for line in lines:
-        module.warn(f"postfix check: {line}")
+        if "warning:" in line:
+            module.warn(f"postfix check: {line}")
     return backups
 
 

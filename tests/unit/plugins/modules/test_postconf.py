@@ -341,6 +341,16 @@ def test_check_warnings_are_passed_on(run_module, postfix, config_dir):
     assert warning_texts(result) == ["postfix check: postconf: warning: main.cf: unused parameter: foo=1"]
 
 
+def test_check_progress_lines_are_not_warnings(run_module, postfix, config_dir):
+    """postfix check's notes on refreshing its chroot copies (updating /etc/hosts => ...) are not warnings."""
+    postfix.check_result = (0, "postfix/postfix-script: updating /etc/hosts => /var/spool/postfix//etc/hosts\r\n")
+
+    result = run(run_module, config_dir, settings={"home_mailbox": "Maildir/"})
+
+    assert result["failed"] is False
+    assert warning_texts(result) == []
+
+
 def test_backup_files_are_returned(run_module, postfix, config_dir):
     """backup=true keeps a copy of each changed file holding its previous content."""
     result = run(run_module, config_dir, settings={"home_mailbox": "Maildir/"}, backup=True)
