@@ -8,6 +8,9 @@ self-signed snakeoil certificate.
                        [--starttls] [--user U]
   mailprobe.py ehlo    --server H --port 25 [--starttls]
   mailprobe.py vrfy    --server H --port 25 --address A
+  mailprobe.py burst   --server H --port 25 --sender A --to B --subject S --count N --threads T --deadline D
+                       (N messages "S 0" .. "S N-1" from T threads at once; temporary failures are
+                       retried until D seconds have passed, as a mail server would retry them)
   mailprobe.py imap    --server H --port 143|993 [--starttls | --ssl] --user U [--subject S]
   mailprobe.py pop3    --server H --port 110|995 [--starttls | --ssl] --user U [--subject S]
 """
@@ -23,6 +26,8 @@ import smtplib
 import socket
 import ssl
 import sys
+import threading
+import time
 
 TIMEOUT = 20
 
@@ -100,6 +105,75 @@ def cmd_send(args):
     return result
 
 
+def send_once(args, number):
+    """Send message ``number`` of a burst in its own SMTP session; None when the server took it,
+    else the error as (code, text). The session's end (QUIT) no longer decides: once the server
+    answered 250 to the data, sending again would only duplicate the message."""
+    message = email.message.EmailMessage()
+    message["From"] = args.sender
+    message["To"] = args.to
+    message["Subject"] = "%s %d" % (args.subject, number)
+    message.set_content("Burst message %d of %d.\n" % (number, args.count))
+    try:
+        client = smtplib.SMTP(args.server, args.port, timeout=TIMEOUT)
+        client.ehlo("probe.invalid")
+        client.send_message(message)
+    except smtplib.SMTPResponseException as error:
+        return error.smtp_code, error.smtp_error.decode("utf-8", "replace")
+    except smtplib.SMTPRecipientsRefused as error:
+        code, text = list(error.recipients.values())[0]
+        return code, text.decode("utf-8", "replace")
+    except (smtplib.SMTPException, OSError) as error:
+        return None, str(error)
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+    return None
+
+
+def cmd_burst(args):
+    """Send args.count messages from args.threads threads at once. A temporary failure (4xx, or no
+    answer) is retried until the deadline; a permanent one (5xx) is reported and not retried.
+    Nothing is tried after the deadline, so the burst ends by then (plus one SMTP timeout)."""
+    pending = list(range(args.count))
+    failed = {}
+    counts = {"sent": 0, "retries": 0}
+    lock = threading.Lock()
+    started = time.time()
+    deadline = time.monotonic() + args.deadline
+
+    def deliver(number):
+        while time.monotonic() < deadline:
+            error = send_once(args, number)
+            if error is None or (error[0] is not None and error[0] >= 500):
+                return error
+            with lock:
+                counts["retries"] += 1
+            time.sleep(0.2)
+        return None, "deadline passed"
+
+    def worker():
+        while True:
+            with lock:
+                if not pending:
+                    return
+                number = pending.pop(0)
+            error = deliver(number)
+            with lock:
+                if error is None:
+                    counts["sent"] += 1
+                else:
+                    failed[number] = error
+
+    workers = [threading.Thread(target=worker) for count in range(args.threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    return {"sent": counts["sent"], "retries": counts["retries"], "failed": failed, "started": started, "finished": time.time()}
+
+
 def parse(raw):
     message = email.message_from_bytes(raw, policy=email.policy.default)
     body = message.get_body(preferencelist=("plain",))
@@ -158,7 +232,7 @@ def cmd_pop3(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["send", "ehlo", "vrfy", "imap", "pop3"])
+    parser.add_argument("command", choices=["send", "ehlo", "vrfy", "imap", "pop3", "burst"])
     parser.add_argument("--server", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--starttls", action="store_true")
@@ -170,6 +244,9 @@ def main():
     parser.add_argument("--body", default="")
     parser.add_argument("--size", type=int, default=0)
     parser.add_argument("--address")
+    parser.add_argument("--count", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--deadline", type=float, default=60.0)
     args = parser.parse_args()
     result = globals()["cmd_" + args.command.replace("-", "_")](args)
     json.dump(result, sys.stdout)

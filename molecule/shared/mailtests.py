@@ -54,3 +54,12 @@ def maildir_files_with(host, user, text, folder="new"):
 def queue_is_empty(host):
     """True when Postfix has no mail waiting in its queue."""
     return host.run("postqueue -j").stdout.strip() == ""
+
+
+def maildir_subjects_starting(host, user, prefix, folder="new"):
+    """The Subject of every message in ``user``'s ~/Maildir/<folder> whose subject starts with
+    ``prefix``, one entry per file (so a message delivered twice is listed twice)."""
+    home = host.user(user).home
+    header = "Subject: " + prefix
+    result = host.run("grep -h -F -- %s %s/Maildir/%s/* 2>/dev/null", header, home, folder)
+    return [line[len("Subject: "):] for line in result.stdout.splitlines() if line.startswith(header)]

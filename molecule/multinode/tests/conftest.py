@@ -1,9 +1,13 @@
-"""Fixtures for the multinode scenario: every lab host by name, its inventory values, and the mail
-client installed on the client container."""
+"""Fixtures for the multinode scenario: every lab host by name, its inventory values, the mail
+client installed on the client container, and playbooks/site.yml run from the controller."""
 
 import os
 import pathlib
+import re
+import signal
+import subprocess
 import sys
+import threading
 
 import pytest
 import testinfra
@@ -13,6 +17,10 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 from mailtests import install_probe  # noqa: E402  pylint: disable=wrong-import-position
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+SITE_PLAYBOOK = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "playbooks" / "site.yml"
+# The ansible-playbook of the environment the tests run in (the project's venv).
+ANSIBLE_PLAYBOOK = pathlib.Path(sys.executable).with_name("ansible-playbook")
+RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)")
 
 
 def lab_host(name):
@@ -31,6 +39,12 @@ def client(hosts):
     """The client container, with the mail client installed."""
     install_probe(hosts["client"])
     return hosts["client"]
+
+
+@pytest.fixture(scope="session")
+def client_address(hosts):
+    """The client's own address on the lab network."""
+    return hosts["client"].interface("eth0").addresses[0]
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +68,85 @@ def servers(hosts):
 
 @pytest.fixture(scope="session")
 def dns(hosts):
-    """The primary name server's address and the zones it serves."""
+    """The primary name server's address, the zones it serves, the secondaries it allows to
+    transfer them, and the secondary name server (mail-beta) with the zones it holds."""
     variables = hosts["ns1"].ansible.get_variables()
-    return {"address": hosts["ns1"].interface("eth0").addresses[0], "zones": [zone["name"] for zone in variables["dns_zones"]]}
+    secondary = hosts["mail-beta"].ansible.get_variables()
+    return {
+        "address": hosts["ns1"].interface("eth0").addresses[0],
+        "zones": [zone["name"] for zone in variables["dns_zones"]],
+        "secondaries": variables["dns_secondaries"],
+        "secondary": {
+            "host": hosts["mail-beta"],
+            "address": hosts["mail-beta"].interface("eth0").addresses[0],
+            "zones": [zone["name"] for zone in secondary["dns_secondary_zones"]],
+        },
+    }
+
+
+class PlaybookRun:
+    """ansible-playbook playbooks/site.yml against the scenario's inventory, started in its own
+    process group (so that it can be killed with its workers); its output is collected as it comes."""
+
+    def __init__(self, *args):
+        # The environment Molecule gives the tests (ANSIBLE_COLLECTIONS_PATH, ANSIBLE_CONFIG), without colours.
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+        command = [str(ANSIBLE_PLAYBOOK), "-i", INVENTORY, str(SITE_PLAYBOOK)] + [str(arg) for arg in args]
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        start_new_session=True)
+        self.lines = []
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+
+    def read(self):
+        """Collect the output line by line until the process ends."""
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self):
+        """Everything the run printed so far (stdout and stderr)."""
+        return "".join(self.lines)
+
+    def wait(self, timeout):
+        """Wait for the run to end; return its exit code. A run still going after ``timeout`` s is killed."""
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("ansible-playbook %s did not finish within %d s:\n%s" % (self.process.args[3:], timeout, self.output))
+        self.reader.join(timeout=10)
+        return self.process.returncode
+
+    def kill(self):
+        """SIGKILL the whole run, ansible-playbook and the workers it forked, unless it has ended."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.reader.join(timeout=10)
+
+    def recap(self):
+        """The PLAY RECAP counts per host: {host: {"ok": n, "changed": n, "unreachable": n, "failed": n}}."""
+        counts = {}
+        for line in self.lines:
+            match = RECAP_LINE.match(line)
+            if match:
+                counts[match.group("host")] = {key: int(value) for key, value in match.groupdict().items() if key != "host"}
+        return counts
+
+
+@pytest.fixture
+def site_playbook():
+    """Start playbooks/site.yml with extra ansible-playbook arguments: ``site_playbook("--check")``.
+    A run still going when the test ends is killed."""
+    runs = []
+
+    def start(*args):
+        run = PlaybookRun(*args)
+        runs.append(run)
+        return run
+
+    yield start
+    for run in runs:
+        if run.process.poll() is None:
+            run.kill()
