@@ -2,6 +2,8 @@
 #   make test     lint, unit tests, ansible-test sanity, every Molecule scenario (what CI runs)
 #   make lab      start the container lab (DNS, mail, client), apply playbooks/site.yml, report
 #   make lab-down remove the lab's containers, network and port forwarder
+#   make bench    converge/re-run times: the collection against builtin modules, 1/4/8 hosts
+#   make load     1000 messages through a lab server: messages per second, memory of the services
 #   make galaxy   build the collection tarball, check it, install it to build/galaxy/collections
 #   make changelog CHANGELOG.md from changelogs/ (records galaxy.yml's version as a release when new)
 #   make image    build the local Debian 12/13 test images (skipped when present; REBUILD=1 forces)
@@ -29,12 +31,14 @@ TARBALL := build/galaxy/tkj-mailserver-$(VERSION).tar.gz
 NOT_SHIPPED := (^|/)(\.venv|build|\.cache|\.ansible|\.pytest_cache|\.git|\.tox|__pycache__)(/|$$)|\.pyc$$
 SCENARIOS := $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
-.PHONY: help venv collection-path docker image lint unit sanity galaxy ee changelog molecule test lab lab-down clean
+.PHONY: help venv collection-path docker image lint unit sanity galaxy ee changelog molecule test lab lab-down bench load clean
 
 help:
 	@echo "make test    lint + unit + sanity + Molecule scenarios: $(SCENARIOS)"
 	@echo "make lab     start the container lab from $(LAB_VALUES), apply the playbook, report"
 	@echo "make lab-down remove the lab's containers, network and port forwarder"
+	@echo "make bench   converge/re-run figures (build/bench/results.json)"
+	@echo "make load    load test, 1000 messages (build/bench/load.json)"
 	@echo "make image   build the Debian 12/13 test images ($(IMAGE_DEBIAN12), $(IMAGE_DEBIAN13))"
 	@echo "make clean   remove the venv, build/, the test images and Molecule containers"
 
@@ -105,6 +109,13 @@ lab: venv collection-path image
 
 lab-down:
 	scripts/lab-down.sh
+
+# Figures, not tests (not part of make test): fresh containers on their own internal networks.
+bench: venv collection-path image
+	python bench/run_bench.py
+
+load: venv collection-path image
+	python bench/load_test.py
 
 clean:
 	-scripts/lab-down.sh

@@ -1,0 +1,376 @@
+"""`make bench`: how fast the collection converges and re-runs, against the tutorial done with
+builtin modules (bench/builtin.yml), and how the site playbook scales to more hosts.
+
+Every measurement starts from fresh containers of one image, on the internal network tkj-bench.
+Packages come through the host's apt-cacher-ng (at the network's gateway), so after the first run
+package downloads are served from its cache and do not dominate the times. ansible-playbook runs
+with the docker connection and the ansible.posix.json stdout callback; from its output come the
+changed counts, the module invocations (one per host and loop item, controller-only actions such as
+assert or set_fact not counted), the time of each task and the time spent in apt.
+
+  python bench/run_bench.py [--image IMAGE] [--runs 3] [--scale 1,4,8] [--no-pipelining]
+
+Prints a table and writes the same figures to build/bench/results.json.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "molecule" / "shared"))
+
+from mailtests import wait_for  # noqa: E402  pylint: disable=wrong-import-position
+
+OUTPUT_DIR = REPO / "build" / "bench"
+NETWORK = "tkj-bench"
+SUBNET = "172.30.31.0/24"
+APT_PROXY = "http://%s.1:3142" % SUBNET.rsplit(".", 1)[0]
+PLAYBOOKS = {
+    "collection": REPO / "playbooks" / "site.yml",
+    "builtin": REPO / "bench" / "builtin.yml",
+}
+# Actions that run on the controller only: no module is sent to the host.
+CONTROLLER_ACTIONS = {
+    "add_host", "assert", "debug", "fail", "group_by", "import_role", "import_tasks", "include_role",
+    "include_tasks", "include_vars", "meta", "set_fact", "set_stats", "validate_argument_spec",
+}
+APT_ACTIONS = {"apt", "ansible.builtin.apt", "ansible.legacy.apt"}
+# One mail user, as in the tutorial's lab (lab_users of inventories/lab is empty).
+BENCH_VARS = {
+    "ansible_connection": "community.docker.docker",
+    "ansible_python_interpreter": "/usr/bin/python3",
+    "lab_users": [{"name": "nida", "password": "Nida-bench-password-2026"}],
+}
+# systemd as PID 1 without --privileged, as in the Molecule scenarios.
+SYSTEMD_FLAGS = [
+    "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+    "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+    "--tmpfs", "/tmp", "--stop-signal", "SIGRTMIN+3",
+]
+
+
+def docker(*args, check=True):
+    """Run the docker CLI and return its result (stdout as text)."""
+    result = subprocess.run(["docker"] + list(args), capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        raise RuntimeError("docker %s failed: %s" % (" ".join(args[:2]), result.stderr.strip()))
+    return result
+
+
+def ensure_network(name, subnet):
+    """The internal network for the containers (no route out; the host is its gateway)."""
+    env = dict(os.environ, TKJ_SUBNET=subnet)
+    subprocess.run([str(REPO / "scripts" / "ensure-test-network.sh"), name], env=env, check=True)
+
+
+def remove_containers(prefix):
+    """Remove every container whose name starts with ``prefix`` (left over or finished)."""
+    names = docker("ps", "-a", "--filter", "name=^" + prefix, "--format", "{{.Names}}").stdout.split()
+    if names:
+        docker("rm", "-f", *names)
+
+
+def system_booted(name):
+    """True once systemd in the container has finished booting (running, or degraded)."""
+    state = docker("exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
+    return state in ("running", "degraded")
+
+
+def start_hosts(names, image, network, apt_proxy):
+    """Start fresh systemd containers, wait for their boot and send their apt through the proxy."""
+    for name in names:
+        docker("run", "-d", "--name", name, "--hostname", "mail", "--network", network, *SYSTEMD_FLAGS,
+               image, "/lib/systemd/systemd")
+    for name in names:
+        wait_for(lambda name=name: system_booted(name), timeout=120, what="systemd boot in %s" % name)
+        docker("exec", name, "sh", "-c", "echo 'Acquire::http::Proxy \"%s\";' > /etc/apt/apt.conf.d/01tkj-proxy" % apt_proxy)
+
+
+def write_inventory(directory, names):
+    """An inventory of all-in-one hosts with the lab's values (inventories/lab) plus one mail user."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    group_vars = directory / "group_vars" / "all"
+    group_vars.mkdir(parents=True)
+    (group_vars / "lab.yml").symlink_to(REPO / "inventories" / "lab" / "group_vars" / "all.yml")
+    # Loaded after lab.yml (files load in name order), so its lab_users wins.
+    (group_vars / "tkj_bench.yml").write_text(json.dumps(BENCH_VARS, indent=2) + "\n")
+    hosts = {name: None for name in names}
+    groups = {"all": {"children": {"dns_servers": {"hosts": hosts}, "mail_servers": {"hosts": hosts}}}}
+    (directory / "hosts.yml").write_text(json.dumps(groups, indent=2) + "\n")
+    return directory / "hosts.yml"
+
+
+def parse_time(stamp):
+    """A time stamp of the json callback (ISO 8601 with a Z) as a datetime."""
+    return datetime.datetime.fromisoformat(stamp.rstrip("Z"))
+
+
+def module_calls(host_result):
+    """Modules sent to the host for one task result: one per loop item that ran, none if skipped."""
+    if host_result.get("skipped") or host_result["action"].rsplit(".", 1)[-1] in CONTROLLER_ACTIONS:
+        return 0
+    if "results" in host_result:
+        return sum(1 for item in host_result["results"] if not item.get("skipped"))
+    return 1
+
+
+def summarize(output, wall_s):
+    """The figures of one ansible-playbook run from the json callback's output."""
+    tasks = []
+    for play in output["plays"]:
+        for task in play["tasks"]:
+            duration = task["task"]["duration"]
+            results = task["hosts"].values()
+            if not results:
+                continue
+            actions = {result["action"] for result in results}
+            tasks.append({
+                "name": task["task"]["name"],
+                "action": sorted(actions)[0],
+                "seconds": round((parse_time(duration["end"]) - parse_time(duration["start"])).total_seconds(), 3),
+                "module_calls": sum(module_calls(result) for result in results),
+                "cache_updates": sum(1 for result in results if result.get("cache_updated")),
+                "apt_changed": sum(1 for result in results if result["action"] in APT_ACTIONS and result.get("changed")),
+            })
+    stats = output["stats"].values()
+    apt_tasks = [task for task in tasks if task["action"] in APT_ACTIONS]
+    module_tasks_s = sum(task["seconds"] for task in tasks if task["module_calls"])
+    controller_tasks_s = sum(task["seconds"] for task in tasks if not task["module_calls"])
+    return {
+        "wall_s": round(wall_s, 2),
+        # Where the time goes: tasks that sent modules, tasks that did not (checks, skips, includes),
+        # and the rest (start-up, loading the playbook and inventory, play set-up).
+        "module_tasks_s": round(module_tasks_s, 2),
+        "controller_tasks_s": round(controller_tasks_s, 2),
+        "other_s": round(wall_s - module_tasks_s - controller_tasks_s, 2),
+        "changed": sum(host["changed"] for host in stats),
+        "failed": sum(host["failures"] + host["unreachable"] for host in stats),
+        "module_calls": sum(task["module_calls"] for task in tasks),
+        "apt_s": round(sum(task["seconds"] for task in apt_tasks), 2),
+        "apt_tasks": len(apt_tasks),
+        "apt_installs": sum(task["apt_changed"] for task in apt_tasks),
+        "apt_cache_updates": sum(task["cache_updates"] for task in apt_tasks),
+        "tasks": tasks,
+    }
+
+
+def failures(stdout):
+    """The failed tasks and their messages from the json callback's output (or its raw tail)."""
+    try:
+        output = json.loads(stdout)
+    except ValueError:
+        return stdout[-2000:]
+    return ["%s on %s: %s" % (task["task"]["name"], host, result.get("msg"))
+            for play in output["plays"] for task in play["tasks"]
+            for host, result in task["hosts"].items() if result.get("failed") or result.get("unreachable")]
+
+
+def run_playbook(playbook, inventory, forks, pipelining, raw_output):
+    """Run ansible-playbook once and return its figures; a failed run stops the benchmark.
+    The callback's full output is kept in ``raw_output``."""
+    # Only the json callback may write to stdout.
+    env = {name: value for name, value in os.environ.items() if name != "ANSIBLE_CALLBACKS_ENABLED"}
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=os.environ.get("ANSIBLE_COLLECTIONS_PATH", str(REPO / "build" / "collections")),
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        ANSIBLE_PIPELINING=str(pipelining),
+        ANSIBLE_FORKS=str(forks),
+        ANSIBLE_RETRY_FILES_ENABLED="false",
+        ANSIBLE_NOCOLOR="1",
+    )
+    started = time.monotonic()
+    result = subprocess.run(["ansible-playbook", "-i", str(inventory), str(playbook)], cwd=REPO, env=env,
+                            capture_output=True, text=True, check=False)
+    wall_s = time.monotonic() - started
+    raw_output.write_text(result.stdout)
+    if result.returncode != 0:
+        raise RuntimeError("%s failed (rc %d): %s %s" % (playbook.name, result.returncode, failures(result.stdout), result.stderr[-2000:]))
+    return summarize(json.loads(result.stdout), wall_s)
+
+
+def converge_and_rerun(label, playbook, names, args):
+    """Fresh containers, then the playbook twice: the converge and the re-run."""
+    start_hosts(names, args.image, NETWORK, APT_PROXY)
+    try:
+        inventory = write_inventory(OUTPUT_DIR / ("inventory-" + label), names)
+        forks = max(len(names), 5)
+        converge = run_playbook(playbook, inventory, forks, args.pipelining, OUTPUT_DIR / ("%s-converge.json" % names[0]))
+        rerun = run_playbook(playbook, inventory, forks, args.pipelining, OUTPUT_DIR / ("%s-rerun.json" % names[0]))
+    finally:
+        docker("rm", "-f", *names)
+    return {"converge": converge, "rerun": rerun}
+
+
+def spread(values):
+    """Median, min and max of a list of figures."""
+    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3), "max": round(max(values), 3)}
+
+
+def side_figures(runs):
+    """One side's figures over its runs: medians of the times, the worst changed count."""
+    return {
+        "converge_s": spread([run["converge"]["wall_s"] for run in runs])["median"],
+        "rerun_s": spread([run["rerun"]["wall_s"] for run in runs])["median"],
+        "rerun_changed": max(run["rerun"]["changed"] for run in runs),
+        "rerun_module_calls": max(run["rerun"]["module_calls"] for run in runs),
+        "converge_module_calls": max(run["converge"]["module_calls"] for run in runs),
+        "converge_apt_s": spread([run["converge"]["apt_s"] for run in runs])["median"],
+        "rerun_apt_s": spread([run["rerun"]["apt_s"] for run in runs])["median"],
+        "rerun_module_tasks_s": spread([run["rerun"]["module_tasks_s"] for run in runs])["median"],
+        "rerun_controller_tasks_s": spread([run["rerun"]["controller_tasks_s"] for run in runs])["median"],
+        "rerun_other_s": spread([run["rerun"]["other_s"] for run in runs])["median"],
+        "apt_tasks": max(run["converge"]["apt_tasks"] for run in runs),
+        "apt_installs": max(run["converge"]["apt_installs"] for run in runs),
+        "apt_cache_updates": max(run["converge"]["apt_cache_updates"] + run["rerun"]["apt_cache_updates"] for run in runs),
+        "runs": [{"converge_s": run["converge"]["wall_s"], "rerun_s": run["rerun"]["wall_s"],
+                  "rerun_changed": run["rerun"]["changed"]} for run in runs],
+    }
+
+
+def slowest(tasks, count=12):
+    """The tasks that took longest, for finding where the time goes."""
+    return sorted(tasks, key=lambda task: task["seconds"], reverse=True)[:count]
+
+
+def measure_pairs(args):
+    """Collection and builtin on their own fresh hosts, alternating which goes first."""
+    runs = {"collection": [], "builtin": []}
+    for index in range(args.runs):
+        order = ["collection", "builtin"] if index % 2 == 0 else ["builtin", "collection"]
+        for side in order:
+            print("run %d/%d: %s" % (index + 1, args.runs, side), file=sys.stderr, flush=True)
+            runs[side].append(converge_and_rerun(side, PLAYBOOKS[side], ["tkj-bench-%s-%d" % (side, index + 1)], args))
+    return runs
+
+
+def measure_scale(args):
+    """The site playbook on n all-in-one hosts at once (forks >= hosts)."""
+    scale = []
+    for count in args.scale:
+        print("scale-out: %d hosts" % count, file=sys.stderr, flush=True)
+        names = ["tkj-bench-scale%d-%d" % (count, number) for number in range(1, count + 1)]
+        run = converge_and_rerun("scale%d" % count, PLAYBOOKS["collection"], names, args)
+        scale.append({
+            "hosts": count,
+            "converge_s": run["converge"]["wall_s"],
+            "rerun_s": run["rerun"]["wall_s"],
+            "rerun_per_host_s": round(run["rerun"]["wall_s"] / count, 2),
+            "rerun_changed": run["rerun"]["changed"],
+        })
+    return scale
+
+
+def targets(results):
+    """The issue's targets, each with the measured value and whether it is met."""
+    collection, ratio = results["collection"], results["ratio"]
+    checks = {
+        "rerun_changed == 0": (collection["rerun_changed"], collection["rerun_changed"] == 0),
+        "ratio.rerun <= 0.35": (ratio["rerun"], ratio["rerun"] <= 0.35),
+        "ratio.converge <= 1.0": (ratio["converge"], ratio["converge"] <= 1.0),
+        "apt transactions per converge == 1": (collection["apt_installs"], collection["apt_installs"] == 1),
+        "package list refreshes per run <= 1": (collection["apt_cache_updates"], collection["apt_cache_updates"] <= 1),
+    }
+    by_hosts = {row["hosts"]: row for row in results["scale"]}
+    if 1 in by_hosts and 8 in by_hosts:
+        growth = round(by_hosts[8]["rerun_s"] / by_hosts[1]["rerun_s"], 2)
+        checks["re-run of 8 hosts <= 2.5 x re-run of 1"] = (growth, growth <= 2.5)
+    return {name: {"value": value, "met": met} for name, (value, met) in checks.items()}
+
+
+def build_results(args, runs, scale):
+    """Everything measured, in the layout of build/bench/results.json."""
+    pairs = list(zip(runs["collection"], runs["builtin"]))
+    converge_ratios = [mine["converge"]["wall_s"] / theirs["converge"]["wall_s"] for mine, theirs in pairs]
+    rerun_ratios = [mine["rerun"]["wall_s"] / theirs["rerun"]["wall_s"] for mine, theirs in pairs]
+    converge_spread, rerun_spread = spread(converge_ratios), spread(rerun_ratios)
+    last = runs["collection"][-1]
+    return {
+        "image": args.image,
+        "pipelining": args.pipelining,
+        "runs": args.runs,
+        "apt": "through apt-cacher-ng at %s: packages come from its cache, downloads do not dominate" % APT_PROXY,
+        "collection": side_figures(runs["collection"]),
+        "builtin": side_figures(runs["builtin"]),
+        "ratio": {
+            "converge": converge_spread["median"], "converge_min": converge_spread["min"], "converge_max": converge_spread["max"],
+            "rerun": rerun_spread["median"], "rerun_min": rerun_spread["min"], "rerun_max": rerun_spread["max"],
+            "pairs": [{"converge": round(c, 3), "rerun": round(r, 3)} for c, r in zip(converge_ratios, rerun_ratios)],
+        },
+        "scale": scale,
+        "slowest_tasks": {
+            "collection_rerun": slowest(last["rerun"]["tasks"]),
+            "collection_converge": slowest(last["converge"]["tasks"]),
+            "builtin_rerun": slowest(runs["builtin"][-1]["rerun"]["tasks"]),
+        },
+    }
+
+
+def print_table(results):
+    """The figures as a table on stdout."""
+    print("tkj.mailserver bench: image %s, pipelining %s, %d alternating runs (medians)"
+          % (results["image"], "on" if results["pipelining"] else "off", results["runs"]))
+    print("apt: %s" % results["apt"])
+    header = "%-12s %10s %9s %8s %8s %10s %9s %6s %9s"
+    print(header % ("", "converge s", "re-run s", "changed", "modules", "apt conv s", "apt re s", "apt tx", "refreshes"))
+    print("  (changed and modules: of the re-run; apt tx: apt transactions of the converge; refreshes: package list"
+          " updates in converge and re-run)")
+    for side in ("collection", "builtin"):
+        figures = results[side]
+        print(header % (side, figures["converge_s"], figures["rerun_s"], figures["rerun_changed"],
+                        figures["rerun_module_calls"], figures["converge_apt_s"], figures["rerun_apt_s"],
+                        figures["apt_installs"], figures["apt_cache_updates"]))
+    print("where the re-run time goes (medians): tasks sending modules / tasks on the controller only / start-up and the rest")
+    for side in ("collection", "builtin"):
+        figures = results[side]
+        print("  %-10s %6.2f s / %6.2f s / %6.2f s" % (side, figures["rerun_module_tasks_s"], figures["rerun_controller_tasks_s"], figures["rerun_other_s"]))
+    ratio = results["ratio"]
+    print("ratio collection/builtin, pair by pair: converge %.2f (%.2f-%.2f), re-run %.2f (%.2f-%.2f)"
+          % (ratio["converge"], ratio["converge_min"], ratio["converge_max"], ratio["rerun"], ratio["rerun_min"], ratio["rerun_max"]))
+    print("%-6s %10s %9s %16s %8s" % ("hosts", "converge s", "re-run s", "re-run s / host", "changed"))
+    for row in results["scale"]:
+        print("%-6d %10.2f %9.2f %16.2f %8d" % (row["hosts"], row["converge_s"], row["rerun_s"], row["rerun_per_host_s"], row["rerun_changed"]))
+    print("targets (issue 8):")
+    for name, target in results["targets"].items():
+        print("  %-42s %-8s %s" % (name, target["value"], "met" if target["met"] else "MISSED"))
+    for label, tasks in results["slowest_tasks"].items():
+        print("slowest tasks, %s (last run):" % label.replace("_", " "))
+        for task in tasks:
+            print("  %6.2f s %3d calls  %s" % (task["seconds"], task["module_calls"], task["name"]))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--image", default=os.environ.get("TKJ_IMAGE_DEBIAN12", "tkj-mailserver-debian:12"))
+    parser.add_argument("--runs", type=int, default=3, help="pairs of collection and builtin runs (default 3)")
+    parser.add_argument("--scale", default="1,4,8", help="host counts for the scale-out (default 1,4,8)")
+    parser.add_argument("--no-pipelining", dest="pipelining", action="store_false", help="run both playbooks without pipelining")
+    args = parser.parse_args()
+    args.scale = [int(count) for count in args.scale.split(",") if count]
+
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    ensure_network(NETWORK, SUBNET)
+    remove_containers("tkj-bench-")
+    try:
+        runs = measure_pairs(args)
+        scale = measure_scale(args)
+    finally:
+        remove_containers("tkj-bench-")
+        docker("network", "rm", NETWORK, check=False)
+    results = build_results(args, runs, scale)
+    results["targets"] = targets(results)
+    (OUTPUT_DIR / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    print("written: %s" % (OUTPUT_DIR / "results.json").relative_to(REPO))
+
+
+if __name__ == "__main__":
+    main()
