@@ -2,7 +2,7 @@
 
 A fresh all-in-one server (tkj-load-server) converged with playbooks/site.yml and the lab's values
 (inventories/lab, one mail user), and a client container (tkj-load-client), both on the internal
-network tkj-load. bench/smtp_load.py sends the messages from the client with Python threads, one
+network tkj-load. The shared test client (molecule/shared/mailprobe.py burst) sends the messages with threads, one
 SMTP session per message; then the user's Maildir is polled until every message is there, each
 once. Reported: messages per second (sending, and end to end until the last one is in the Maildir),
 and the peak memory of the mail services, read by the host from the cgroups systemd gives their
@@ -29,7 +29,8 @@ import testinfra
 
 from run_bench import (OUTPUT_DIR, PLAYBOOKS, REPO, docker, ensure_network, remove_containers, run_playbook,
                        start_hosts, write_inventory)
-from mailtests import maildir_files_with, maildir_subjects_starting, queue_is_empty, unique_subject, wait_for  # run_bench put molecule/shared on the path
+from mailtests import (install_probe, maildir_files_with, maildir_subjects_starting, probe, queue_is_empty,  # run_bench put molecule/shared on the path
+                       unique_subject, wait_for)
 
 NETWORK = "tkj-load"
 SUBNET = "172.30.32.0/24"
@@ -97,7 +98,8 @@ def run_load(args, inventory):
     tag = unique_subject("load")
 
     docker("run", "-d", "--name", CLIENT, "--network", NETWORK, args.image, "sleep", "infinity")
-    docker("cp", str(REPO / "bench" / "smtp_load.py"), CLIENT + ":/tmp/smtp_load.py")
+    client = testinfra.get_host("docker://" + CLIENT)
+    install_probe(client)
 
     services = [ServiceMemory(SERVER, unit) for unit in SERVICES]
     for service in services:
@@ -107,9 +109,11 @@ def run_load(args, inventory):
     sampler.start()
     try:
         started = time.time()
-        sender = json.loads(docker("exec", CLIENT, "python3", "/tmp/smtp_load.py", "--server", server_address, "--to", recipient,
-                                   "--tag", tag, "--messages", str(args.messages), "--threads", str(args.threads),
-                                   "--timeout", str(args.timeout)).stdout)
+        # The shared test client's burst: one SMTP session per message, numbered "TAG NUMBER" in the subject.
+        burst = probe(client, "burst", "--server", server_address, "--port", 25, "--to", recipient, "--subject", tag,
+                      "--count", args.messages, "--threads", args.threads, "--deadline", args.timeout)
+        sender = {"sent": burst["sent"], "failed": len(burst["failed"]), "errors": list(burst["failed"].values())[:5],
+                  "seconds": round(burst["finished"] - burst["started"], 3)}
         wait_for(lambda: len(maildir_files_with(server, user, tag)) >= sender["sent"], timeout=args.timeout, interval=1.0,
                  what="delivery of %d messages to %s's Maildir" % (sender["sent"], user))
         wait_for(lambda: queue_is_empty(server), timeout=args.timeout, what="an empty Postfix queue")
