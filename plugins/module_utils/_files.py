@@ -59,7 +59,8 @@ def write_atomically(module, path, text, validate=None, backup=False, mode=None)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
-        if os.path.exists(path):
+        existed = os.path.exists(path)
+        if existed:
             current = os.stat(path)
             os.chmod(temp_path, current.st_mode & 0o7777)
             try:
@@ -76,6 +77,9 @@ def write_atomically(module, path, text, validate=None, backup=False, mode=None)
         if backup and os.path.exists(path):
             backup_file = module.backup_local(path)
         module.atomic_move(temp_path, path, unsafe_writes=False)
+        if not existed:
+            # atomic_move gives a new file the umask's permissions; keep the ones asked for.
+            os.chmod(path, mode if mode is not None else 0o644)
         return backup_file
     finally:
         if os.path.exists(temp_path):

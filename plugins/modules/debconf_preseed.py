@@ -179,6 +179,7 @@ package:
 import re
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.tkj.mailserver.plugins.module_utils._debconf import read_database
 
 # Where Debian's default /etc/debconf.conf keeps the File databases "config" and "passwords".
 DATABASE_DIR = "/var/cache/debconf"
@@ -196,29 +197,6 @@ CHECK_ERROR_LINE = re.compile(r"line (\d+)")
 
 class PasswordsUnreadable:
     """Stands for the stored value of a password question when passwords.dat cannot be read."""
-
-
-def read_database(path):
-    """Return {question: value} from a debconf File database (RFC 822 stanzas); a question without
-    a Value field maps to None. A missing file is an empty database."""
-    try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        return {}
-    values = {}
-    for stanza in text.split("\n\n"):
-        fields = {}
-        for line in stanza.split("\n"):
-            if not line or line[0].isspace():
-                continue  # the indented lines of a Variables field
-            key, _colon, value = line.partition(":")
-            # Like debconf's own reader: drop one white space character after the colon, no unescaping,
-            # so the stored text compares equal to the text debconf-set-selections was given.
-            fields[key.lower()] = value[1:] if value[:1].isspace() else value
-        if "name" in fields:
-            values[fields["name"]] = fields.get("value")
-    return values
 
 
 def debconf_split(value):
