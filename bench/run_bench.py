@@ -367,8 +367,8 @@ def print_table(results):
           % (ratio["converge"], ratio["converge_min"], ratio["converge_max"], ratio["rerun"], ratio["rerun_min"], ratio["rerun_max"]))
     print("%-6s %10s %9s %16s %8s  %s" % ("hosts", "converge s", "re-run s", "re-run s / host", "changed", "re-runs s (median shown)"))
     for row in results["scale"]:
-        print("%-6d %10.2f %9.2f %16.2f %8d  %s" % (row["hosts"], row["converge_s"], row["rerun_s"], row["rerun_per_host_s"], row["rerun_changed"],
-                                                 " ".join("%.2f" % value for value in row["reruns_s"])))
+        reruns = " ".join("%.2f" % value for value in row["reruns_s"])
+        print("%-6d %10.2f %9.2f %16.2f %8d  %s" % (row["hosts"], row["converge_s"], row["rerun_s"], row["rerun_per_host_s"], row["rerun_changed"], reruns))
     print("targets (issue 8):")
     for name, target in results["targets"].items():
         print("  %-42s %-8s %s" % (name, target["value"], "met" if target["met"] else "MISSED"))

@@ -62,9 +62,12 @@ options:
     description: Keep a copy of each file that is replaced or removed, with a time stamp in its name.
     type: bool
     default: false
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
+    details: Reports what would change; writes nothing and runs no O(files[].validate) command.
   diff_mode:
     support: full
     details: One diff per file whose content changes.

@@ -91,10 +91,12 @@ options:
       - The directory of the stamps. It is created with mode V(0700) when missing.
     type: path
     default: /var/lib/tkj-mailserver
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: Verify only reads in any mode; record writes nothing in check mode.
+    details: Verify only reads in any mode; record writes nothing in check mode.
   diff_mode:
     support: none
   platform:
@@ -257,7 +259,7 @@ def observe_services(module, names):
     rc, out, err = module.run_command(command, environ_update={"LC_ALL": "C"})
     if rc != 0:
         return dict((name, "systemctl failed: %s" % err.strip()) for name in names)
-    blocks = [block for block in out.strip("\n").split("\n\n")]
+    blocks = out.strip("\n").split("\n\n")
     states = {}
     for name, block in zip(names, blocks + [""] * (len(names) - len(blocks))):
         fields = dict(line.partition("=")[::2] for line in block.splitlines())

@@ -150,7 +150,8 @@ def disable_service(host):
 
 
 def remove_package(host):
-    (host["root"] / "status").write_text(DPKG_STATUS.replace("Package: ssl-cert\nStatus: install ok installed", "Package: ssl-cert\nStatus: deinstall ok config-files"))
+    removed = DPKG_STATUS.replace("Package: ssl-cert\nStatus: install ok installed", "Package: ssl-cert\nStatus: deinstall ok config-files")
+    (host["root"] / "status").write_text(removed)
 
 
 def upgrade_package(host):
