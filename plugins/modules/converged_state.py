@@ -111,15 +111,18 @@ seealso:
 """
 
 EXAMPLES = r"""
+# In the role's vars/main.yml: what the role manages, and a fingerprint of its inputs.
+#   postfix_state_part:
+#     name: postfix
+#     fingerprint: "{{ [postfix_domain, postfix_hostname] | to_json | hash('sha256') }}"
+#     paths: [/etc/postfix, /etc/mailname]
+#     packages: [postfix]
+#     services: [postfix]
+#     debconf: [postfix/mailname]
+
 - name: Compare the host with what the last converged run of the role left
   tkj.mailserver.converged_state:
-    parts:
-      - name: postfix
-        fingerprint: "{{ postfix_inputs | to_json | hash('sha256') }}"
-        paths: [/etc/postfix, /etc/mailname]
-        packages: [postfix]
-        services: [postfix]
-        debconf: [postfix/mailname]
+    parts: ["{{ postfix_state_part }}"]
   register: postfix_state
 
 - name: Install and configure Postfix unless the host is as the last run left it
@@ -130,13 +133,7 @@ EXAMPLES = r"""
 - name: Record what the converged run left
   tkj.mailserver.converged_state:
     step: record
-    parts:
-      - name: postfix
-        fingerprint: "{{ postfix_inputs | to_json | hash('sha256') }}"
-        paths: [/etc/postfix, /etc/mailname]
-        packages: [postfix]
-        services: [postfix]
-        debconf: [postfix/mailname]
+    parts: ["{{ postfix_state_part }}"]
 """
 
 RETURN = r"""
