@@ -122,10 +122,10 @@ backup_files:
 import os
 import re
 import shlex
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.tkj.mailserver.plugins.module_utils._files import TEMP_MARK, file_diff, read_text, remove_stale_temp_files
+from ansible_collections.tkj.mailserver.plugins.module_utils._files import (
+    file_diff, move_into_place, read_text, set_owner, stage_file)
 
 MODE = re.compile(r"^0?[0-7]{3,4}$")
 
@@ -148,18 +148,6 @@ def check_files(module, files):
             module.fail_json(msg="%s: the directory %s does not exist" % (where, os.path.dirname(item["path"])))
 
 
-def attributes_differ(module, item):
-    """Whether the owner, group or mode of an existing file differ from the wanted ones."""
-    info = os.stat(item["path"])
-    if item["mode"] is not None and (info.st_mode & 0o7777) != int(item["mode"], 8):
-        return True
-    if item["owner"] is not None and info.st_uid != uid_of(module, item["owner"]):
-        return True
-    if item["group"] is not None and info.st_gid != gid_of(module, item["group"]):
-        return True
-    return False
-
-
 def uid_of(module, owner):
     import pwd
     try:
@@ -176,27 +164,21 @@ def gid_of(module, group):
         module.fail_json(msg="group %r does not exist on this host" % group)
 
 
-def staged_copy(module, item):
-    """The new content in a temporary file beside the target, with the wanted ownership and mode."""
-    directory, name = os.path.split(item["path"])
-    remove_stale_temp_files(item["path"])
-    fd, temp_path = tempfile.mkstemp(prefix="." + name + TEMP_MARK, dir=directory)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(item["content"].encode("utf-8"))
-    set_attributes(module, temp_path, item, existing=item["path"])
-    return temp_path
+def current_attributes(path):
+    """(mode, uid, gid) of the file at ``path``, or None when there is none."""
+    if not os.path.exists(path):
+        return None
+    info = os.stat(path)
+    return info.st_mode & 0o7777, info.st_uid, info.st_gid
 
 
-def set_attributes(module, path, item, existing=None):
-    """Give ``path`` the wanted owner, group and mode; what is not given comes from ``existing``
-    (the file being replaced) or the defaults of a new file (the user the module runs as, 0644)."""
-    current = os.stat(existing) if existing and os.path.exists(existing) else None
-    mode = int(item["mode"], 8) if item["mode"] is not None else (current.st_mode & 0o7777 if current else 0o644)
-    uid = uid_of(module, item["owner"]) if item["owner"] is not None else (current.st_uid if current else os.geteuid())
-    gid = gid_of(module, item["group"]) if item["group"] is not None else (current.st_gid if current else os.getegid())
-    os.chmod(path, mode)
-    if (os.stat(path).st_uid, os.stat(path).st_gid) != (uid, gid):
-        os.chown(path, uid, gid)
+def wanted_attributes(module, item):
+    """(mode, uid, gid) the file should have: what is given, else what the file has now, else the
+    defaults of a new file (0644, the user the module runs as)."""
+    current = current_attributes(item["path"]) or (0o644, os.geteuid(), os.getegid())
+    return (int(item["mode"], 8) if item["mode"] is not None else current[0],
+            uid_of(module, item["owner"]) if item["owner"] is not None else current[1],
+            gid_of(module, item["group"]) if item["group"] is not None else current[2])
 
 
 def validation_error(module, item, temp_path):
@@ -226,11 +208,7 @@ def main():
     )
     files = module.params["files"]
     check_files(module, files)
-    for item in files:
-        if item["owner"] is not None:
-            uid_of(module, item["owner"])
-        if item["group"] is not None:
-            gid_of(module, item["group"])
+    wanted = dict((item["path"], wanted_attributes(module, item)) for item in files if item["state"] == "present")
 
     changed_files, diffs, to_write, to_fix, to_remove = [], [], [], [], []
     for item in files:
@@ -247,7 +225,7 @@ def main():
             to_write.append(item)
             changed_files.append(item["path"])
             diffs.append(file_diff(item["path"], before, item["content"]))
-        elif attributes_differ(module, item):
+        elif current_attributes(item["path"]) != wanted[item["path"]]:
             to_fix.append(item)
             changed_files.append(item["path"])
 
@@ -256,7 +234,7 @@ def main():
         staged = []
         try:
             for item in to_write:
-                temp_path = staged_copy(module, item)
+                temp_path = stage_file(item["path"], item["content"], *wanted[item["path"]])
                 staged.append((item, temp_path))
                 if item["validate"]:
                     error = validation_error(module, item, temp_path)
@@ -265,18 +243,15 @@ def main():
             for item, temp_path in staged:
                 if module.params["backup"] and os.path.exists(item["path"]):
                     backups.append(module.backup_local(item["path"]))
-                wanted = os.stat(temp_path)
-                module.atomic_move(temp_path, item["path"], unsafe_writes=False)
-                # atomic_move gives the file the permissions of the one it replaces (or the umask's):
-                # set the staged ones again.
-                os.chmod(item["path"], wanted.st_mode & 0o7777)
-                os.chown(item["path"], wanted.st_uid, wanted.st_gid)
+                move_into_place(module, temp_path, item["path"])
         finally:
             for _item, temp_path in staged:
                 if os.path.exists(temp_path):
                     os.unlink(temp_path)
         for item in to_fix:
-            set_attributes(module, item["path"], item, existing=item["path"])
+            mode, uid, gid = wanted[item["path"]]
+            os.chmod(item["path"], mode)
+            set_owner(item["path"], uid, gid)
         for item in to_remove:
             if module.params["backup"]:
                 backups.append(module.backup_local(item["path"]))
