@@ -134,6 +134,16 @@ class PlaybookRun:
                 counts[match.group("host")] = {key: int(value) for key, value in match.groupdict().items() if key != "host"}
         return counts
 
+    def changed(self):
+        """The PLAY RECAP's changed count per host: {host: n}."""
+        return {host: counts["changed"] for host, counts in self.recap().items()}
+
+    def hosts_under(self, banner, results=("ok", "changed")):
+        """The hosts, sorted, that reported one of ``results`` so far under the task whose banner
+        (for example "TASK [tkj.mailserver.postfix : ...]") is ``banner``."""
+        task_output = self.output.partition(banner)[2].split("\nTASK [")[0].split("\nRUNNING HANDLER")[0]
+        return sorted(set(re.findall(r"^(?:%s): \[([^\]]+)\]" % "|".join(results), task_output, re.MULTILINE)))
+
 
 @pytest.fixture
 def site_playbook():

@@ -26,16 +26,6 @@ NAMED_CONF_TASK = "TASK [tkj.mailserver.dns : Write named.conf.options and named
 SERIAL_LINE = re.compile(r"^\s*(\d{10}) ; serial$", re.MULTILINE)
 
 
-def hosts_reported_by(run, banner):
-    """The hosts with a result (ok or changed) under the task ``banner`` in ``run``'s output."""
-    task_output = run.output.partition(banner)[2].split("\nTASK [")[0].split("\nRUNNING HANDLER")[0]
-    return sorted(set(re.findall(r"^(?:ok|changed): \[([^\]]+)\]", task_output, re.MULTILINE)))
-
-
-def changed_counts(run):
-    return {name: counts["changed"] for name, counts in run.recap().items()}
-
-
 def finished(run):
     assert run.wait(PLAYBOOK_TIMEOUT) == 0, run.output
     return run
@@ -60,8 +50,8 @@ def test_each_host_has_a_private_stamp_per_role(hosts):
 
 def test_unchanged_hosts_run_no_role_task(site_playbook):
     run = finished(site_playbook())
-    assert changed_counts(run) == dict.fromkeys(LAB_SERVERS, 0), run.output
-    assert hosts_reported_by(run, POSTCONF_TASK) == [] and hosts_reported_by(run, NAMED_CONF_TASK) == []
+    assert run.changed() == dict.fromkeys(LAB_SERVERS, 0), run.output
+    assert run.hosts_under(POSTCONF_TASK) == [] and run.hosts_under(NAMED_CONF_TASK) == []
 
 
 def test_full_run_without_stamps_changes_nothing(site_playbook, hosts):
@@ -70,9 +60,9 @@ def test_full_run_without_stamps_changes_nothing(site_playbook, hosts):
     for name in LAB_SERVERS:
         hosts[name].run_test("rm -rf %s", STATE_DIR)
     run = finished(site_playbook())
-    assert changed_counts(run) == dict.fromkeys(LAB_SERVERS, 0), run.output
-    assert hosts_reported_by(run, POSTCONF_TASK) == ["mail-alpha", "mail-beta"]
-    assert hosts_reported_by(run, NAMED_CONF_TASK) == ["mail-beta", "ns1"]
+    assert run.changed() == dict.fromkeys(LAB_SERVERS, 0), run.output
+    assert run.hosts_under(POSTCONF_TASK) == ["mail-alpha", "mail-beta"]
+    assert run.hosts_under(NAMED_CONF_TASK) == ["mail-beta", "ns1"]
     for name in LAB_SERVERS:
         assert stamps(hosts[name]) == PARTS[name]
 
@@ -88,10 +78,10 @@ def test_drift_is_put_right_and_only_where_it_is(site_playbook, hosts, dns):
     hosts["ns1"].run_test("sh -c 'echo \"; edited by hand\" >> %s'" % zone_file)
 
     run = finished(site_playbook())
-    counts = changed_counts(run)
+    counts = run.changed()
     assert counts["mail-alpha"] > 0 and counts["ns1"] > 0 and counts["mail-beta"] == 0, run.output
-    assert hosts_reported_by(run, POSTCONF_TASK) == ["mail-alpha"]
-    assert hosts_reported_by(run, ZONE_TASK) == ["ns1"]
+    assert run.hosts_under(POSTCONF_TASK) == ["mail-alpha"]
+    assert run.hosts_under(ZONE_TASK) == ["ns1"]
     assert hosts["mail-alpha"].check_output("postconf -h home_mailbox") == "Maildir/"
     assert hosts["mail-alpha"].service("dovecot").is_running
     zone_after = hosts["ns1"].file(zone_file).content_string
@@ -100,27 +90,27 @@ def test_drift_is_put_right_and_only_where_it_is(site_playbook, hosts, dns):
     assert int(SERIAL_LINE.search(zone_after).group(1)) > int(SERIAL_LINE.search(zone_before).group(1))
 
     again = finished(site_playbook())
-    assert changed_counts(again) == dict.fromkeys(LAB_SERVERS, 0), again.output
+    assert again.changed() == dict.fromkeys(LAB_SERVERS, 0), again.output
 
 
 def test_check_mode_reports_drift_and_leaves_it(site_playbook, hosts):
     hosts["mail-beta"].run_test("postconf -e disable_vrfy_command=no")
     check = finished(site_playbook("--check"))
-    assert changed_counts(check)["mail-beta"] > 0 and changed_counts(check)["mail-alpha"] == 0, check.output
+    assert check.changed()["mail-beta"] > 0 and check.changed()["mail-alpha"] == 0, check.output
     assert hosts["mail-beta"].check_output("postconf -h disable_vrfy_command") == "no"
     repair = finished(site_playbook())
-    assert changed_counts(repair)["mail-beta"] > 0, repair.output
+    assert repair.changed()["mail-beta"] > 0, repair.output
     assert hosts["mail-beta"].check_output("postconf -h disable_vrfy_command") == "yes"
 
 
 def test_changed_setting_is_applied_and_taken_back(site_playbook, servers):
     """A new value in the inventory is a new fingerprint: the roles run, and again when it goes."""
     banner = "$myhostname ESMTP changed setting"
-    changed = finished(site_playbook("-e", json.dumps({"postfix_extra_settings": {"smtpd_banner": banner}})))
-    assert all(changed_counts(changed)[name] > 0 for name in servers), changed.output
+    applied = finished(site_playbook("-e", json.dumps({"postfix_extra_settings": {"smtpd_banner": banner}})))
+    assert all(applied.changed()[name] > 0 for name in servers), applied.output
     for server in servers.values():
         assert server["host"].check_output("postconf -h smtpd_banner") == banner
     back = finished(site_playbook())
-    assert all(changed_counts(back)[name] > 0 for name in servers), back.output
+    assert all(back.changed()[name] > 0 for name in servers), back.output
     for server in servers.values():
         assert server["host"].check_output("postconf -h smtpd_banner") == "$myhostname ESMTP"

@@ -7,7 +7,6 @@ alphabetical order), because it stops and restarts the lab's containers."""
 import json
 import os
 import pathlib
-import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -188,12 +187,6 @@ def postconf_task_banner():
     return "TASK [tkj.mailserver.postfix : %s]" % name
 
 
-def hosts_changed_by(run, banner):
-    """The hosts for which the task under ``banner`` has reported "changed" so far in ``run``'s output."""
-    task_output = run.output.partition(banner)[2].split("\nTASK [")[0]
-    return re.findall(r"^changed: \[([^\]]+)\]", task_output, re.MULTILINE)
-
-
 def postfix_state(host):
     """Postfix's effective non-default settings and its master.cf services."""
     return host.check_output("postconf -n"), host.check_output("postconf -M")
@@ -208,20 +201,20 @@ def test_killed_run_is_repaired_by_next_run(site_playbook, hosts, servers):
     interrupted_banner = "$myhostname ESMTP interrupted run"
     interrupted = site_playbook("-e", json.dumps({"postfix_extra_settings": {"smtpd_banner": interrupted_banner}}))
     task_banner = postconf_task_banner()
-    wait_for(lambda: hosts_changed_by(interrupted, task_banner) or interrupted.process.poll() is not None,
+    wait_for(lambda: interrupted.hosts_under(task_banner, results=("changed",)) or interrupted.process.poll() is not None,
              timeout=PLAYBOOK_TIMEOUT, interval=0.1, what="the postfix role writing main.cf")
     interrupted.kill()
-    half_done = hosts_changed_by(interrupted, task_banner)
+    half_done = interrupted.hosts_under(task_banner, results=("changed",))
     assert half_done and "PLAY RECAP" not in interrupted.output, interrupted.output
     for name in half_done:
         assert servers[name]["host"].check_output("postconf -h smtpd_banner") == interrupted_banner
 
     repair = site_playbook()
     assert repair.wait(PLAYBOOK_TIMEOUT) == 0, repair.output
-    assert all(repair.recap()[name]["changed"] > 0 for name in half_done), repair.output
+    assert all(repair.changed()[name] > 0 for name in half_done), repair.output
     check = site_playbook()
     assert check.wait(PLAYBOOK_TIMEOUT) == 0, check.output
-    assert {name: counts["changed"] for name, counts in check.recap().items()} == dict.fromkeys(LAB_SERVERS, 0), check.output
+    assert check.changed() == dict.fromkeys(LAB_SERVERS, 0), check.output
 
     for name in LAB_SERVERS:
         directories = [directory for directory in CONFIG_DIRS if hosts[name].file(directory).is_directory]
