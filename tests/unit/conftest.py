@@ -40,9 +40,22 @@ class ModuleExit(Exception):
 def run_module(monkeypatch, capsys):
     """Return ``run(name, args, check_mode=False, diff=False)``: runs plugins/modules/NAME.py main()
     with ``args`` and returns the result dict (``result["failed"]`` set on failure)."""
-    from ansible.module_utils import _internal, basic
+    from ansible.module_utils import _internal
     from ansible.module_utils.common import warnings
-    from ansible.module_utils.common.text.converters import to_bytes
+
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:  # ansible-core before 2.18: the same, by hand
+        import contextlib
+
+        from ansible.module_utils import basic
+        from ansible.module_utils.common.text.converters import to_bytes
+
+        @contextlib.contextmanager
+        def patch_module_args(args):
+            with monkeypatch.context() as patch:
+                patch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
+                yield
 
     def run(name, args, check_mode=False, diff=False):
         payload = dict(args)
@@ -50,8 +63,6 @@ def run_module(monkeypatch, capsys):
         payload["_ansible_diff"] = diff
         payload["_ansible_remote_tmp"] = tempfile.gettempdir()
         payload["_ansible_keep_remote_files"] = False
-        monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": payload})))
-        monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
         # Warnings are collected process-wide; each run starts with none, as a real module does.
         monkeypatch.setattr(warnings, "_global_warnings", {})
         monkeypatch.setattr(warnings, "_global_deprecations", {})
@@ -59,7 +70,7 @@ def run_module(monkeypatch, capsys):
         monkeypatch.setattr(_internal, "is_controller", False)
         module = importlib.import_module("ansible_collections.tkj.mailserver.plugins.modules." + name)
         capsys.readouterr()
-        with pytest.raises(SystemExit):
+        with patch_module_args(payload), pytest.raises(SystemExit):
             module.main()
         out = capsys.readouterr().out
         result = json.loads(out)
