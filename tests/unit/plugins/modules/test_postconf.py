@@ -13,7 +13,7 @@ import re
 
 import pytest
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.tkj.mailserver.plugins.modules import postconf as postconf_module
+from ansible_collections.tkj.mailserver.plugins.module_utils import _postfix_commands
 
 MAIN_CF = """\
 # See /usr/share/postfix/main.cf.dist for a commented, more complete version
@@ -142,7 +142,8 @@ def postfix(monkeypatch):
     fake = FakePostfix()
     monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: "/usr/sbin/" + name)
     monkeypatch.setattr(AnsibleModule, "run_command", fake.run_command)
-    monkeypatch.setattr(postconf_module, "run_on_terminal", fake.run_on_terminal)
+    # write_and_check looks run_on_terminal up in its own module, so that is where it is replaced.
+    monkeypatch.setattr(_postfix_commands, "run_on_terminal", fake.run_on_terminal)
     return fake
 
 
@@ -550,6 +551,6 @@ def test_absent_service_that_does_not_exist_is_no_change(run_module, postfix, co
 
 def test_run_on_terminal_gives_a_terminal_and_collects_output():
     """run_on_terminal runs the command with a terminal as stderr and returns its exit code and output."""
-    rc, output = postconf_module.run_on_terminal(["/bin/sh", "-c", "echo out; echo err >&2; test -t 2 && exit 3"])
+    rc, output = _postfix_commands.run_on_terminal(["/bin/sh", "-c", "echo out; echo err >&2; test -t 2 && exit 3"])
 
     assert (rc, output) == (3, "out\nerr\n")
