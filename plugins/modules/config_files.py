@@ -9,75 +9,93 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: config_files
-short_description: Write several small configuration files in one call, all or none
+short_description: Write several small configuration files and their directories in one call, all or none
 version_added: 0.2.0
 author:
   - tkj.mailserver developers (@tkj-lab)
 description:
   - Makes each file in O(files) have the given content, owner, group and mode, or makes it absent,
-    in one module call, where M(ansible.builtin.template) or M(ansible.builtin.copy) need two or
+    and each directory in O(files) exist with the given owner, group and mode, in one module call,
+    where M(ansible.builtin.template), M(ansible.builtin.copy) or M(ansible.builtin.file) need two or
     three round trips per file. Render the content on the controller with
     P(ansible.builtin.template#lookup).
   - All or none. Every new content goes to a temporary file beside its target and is checked with
     the file's O(files[].validate) command first. Only when every check passed are the files moved
-    into place (each move is atomic). If one check fails, no file is changed.
+    into place (each move is atomic). If one check fails, no file is changed, and the directories
+    this call created are removed again.
+  - Directories (O(files[].state=directory)) are made first, in the order given, so a file or a
+    directory of the same call may be inside one.
   - Only what differs is written. A file whose content is the same but whose owner, group or mode
-    differs has just those set.
+    differs has just those set, the way M(ansible.builtin.file) sets them.
 options:
   files:
-    description: The files.
+    description: The files and directories.
     type: list
     elements: dict
     required: true
     suboptions:
       path:
-        description: Absolute path of the file. Each path may be given once.
+        description:
+          - Absolute path of the file or directory. Each path may be given once.
+          - Its parent directory must exist, or be an O(files[].state=directory) item of the same call
+            (for a directory, one listed before it). Parents are not created.
         type: path
         required: true
       content:
         description:
-          - The whole content of the file. Required when O(files[].state=present).
+          - The whole content of the file. Required when O(files[].state=present), refused when
+            O(files[].state=directory), ignored when O(files[].state=absent).
         type: str
       state:
-        description: V(present) writes the file, V(absent) removes it.
+        description:
+          - V(present) writes the file, V(absent) removes it (a directory is not removed).
+          - V(directory) makes sure the directory exists with the given owner, group and mode.
+            It must not exist as anything else than a directory.
         type: str
-        choices: [present, absent]
+        choices: [present, absent, directory]
         default: present
       owner:
-        description: Owner of the file (name or number); when not given, the current owner, or for a new file the user the module runs as.
+        description:
+          - Name of the user that should own the file or directory, as would be fed to C(chown); a number is a user ID.
+          - When not given, the current owner is kept, and a new file or directory belongs to the user the module runs as.
         type: str
       group:
-        description: Group of the file (name or number); when not given, the current group, or for a new file that user's group.
+        description:
+          - Name of the group that should own the file or directory, as would be fed to C(chown); a number is a group ID.
+          - When not given, the current group is kept, and a new file or directory gets that user's group.
         type: str
       mode:
         description:
-          - Permissions as an octal string, for example V("0644"). A new file gets V(0644) when not given.
-        type: str
+          - The permissions of the file or directory, as for M(ansible.builtin.file). Quote an octal mode
+            (for example V("0644")) so that it arrives as a string; an unquoted number is taken as it is,
+            so YAML's V(0644) works but V(644) is the decimal number 644.
+          - May also be a symbolic mode (for example V(u=rw,g=r,o=r) or V(g+w)), applied to the current
+            mode.
+          - When not given, an existing file or directory keeps its mode; a new file gets V(0644), a new
+            directory V(0755), whatever the C(umask). A symbolic mode is applied to these.
+        type: raw
       validate:
         description:
           - A command that checks the new content before it is moved into place, with V(%s) where the
             path of the temporary file goes, for example V(named-checkconf %s). It runs without a shell.
+          - Refused when O(files[].state=directory).
         type: str
-  backup:
-    description: Keep a copy of each file that is replaced or removed, with a time stamp in its name.
-    type: bool
-    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - tkj.mailserver.config_file
 attributes:
   check_mode:
     support: full
-    details: Reports what would change; writes nothing and runs no O(files[].validate) command.
+    details: Reports what would change; writes nothing, creates no directory and runs no O(files[].validate) command.
   diff_mode:
     support: full
-    details: One diff per file whose content changes.
-  platform:
-    platforms: posix
+    details: One diff per file whose content changes or that is removed, and one per directory that is created.
 notes:
-  - The directory of each file must exist.
+  - A directory is never removed, and its parents are not created; list each level as its own item.
 seealso:
   - module: ansible.builtin.template
   - module: ansible.builtin.copy
+  - module: ansible.builtin.file
 """
 
 EXAMPLES = r"""
@@ -98,6 +116,19 @@ EXAMPLES = r"""
         validate: named-checkconf %s
   notify: Reload named
 
+- name: Give new users a Maildir (mode 0700, as maildirmake.dovecot makes it) and write a Dovecot file
+  tkj.mailserver.config_files:
+    files:
+      - {path: /etc/skel/Maildir, state: directory, owner: root, group: root, mode: "0700"}
+      - {path: /etc/skel/Maildir/cur, state: directory, owner: root, group: root, mode: "0700"}
+      - {path: /etc/skel/Maildir/new, state: directory, owner: root, group: root, mode: "0700"}
+      - {path: /etc/skel/Maildir/tmp, state: directory, owner: root, group: root, mode: "0700"}
+      - path: /etc/dovecot/conf.d/91-tkj-postfix-auth.conf
+        content: "{{ lookup('ansible.builtin.template', 'etc/dovecot/conf.d/91-tkj-postfix-auth.conf.j2') }}"
+        owner: root
+        group: root
+        mode: u=rw,go=r
+
 - name: Remove a file that is no longer wanted
   tkj.mailserver.config_files:
     files:
@@ -107,81 +138,137 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed_files:
-  description: The files whose content, owner, group or mode changed, or that were removed (or would be, in check mode).
+  description:
+    - The files whose content, owner, group or mode changed, or that were removed, and the directories
+      that were created or whose owner, group or mode changed (or would be, in check mode).
   returned: always
   type: list
   elements: str
   sample: [/etc/bind/named.conf.local]
+files:
+  description: One entry per item of O(files), in the same order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The path of the item.
+      returned: always
+      type: str
+      sample: /etc/skel/Maildir
+    state:
+      description: The O(files[].state) of the item.
+      returned: always
+      type: str
+      sample: directory
+    changed:
+      description: Whether the item was (or, in check mode, would be) changed.
+      returned: always
+      type: bool
+      sample: true
+  sample:
+    - {path: /etc/skel/Maildir, state: directory, changed: true}
+    - {path: /etc/dovecot/conf.d/91-tkj-postfix-auth.conf, state: present, changed: false}
 backup_files:
   description: The backup copies made, when O(backup=true).
   returned: always
   type: list
   elements: str
+  sample: [/etc/bind/named.conf.local.12345.2024-05-01@10:00:00~]
 """
 
+import grp
 import os
+import pwd
 import re
 import shlex
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.tkj.mailserver.plugins.module_utils._errors import InputError
 from ansible_collections.tkj.mailserver.plugins.module_utils._files import (
-    file_diff, move_into_place, read_text, set_owner, stage_file)
+    file_diff, move_into_place, read_text, stage_file)
 
-MODE = re.compile(r"^0?[0-7]{3,4}$")
+OCTAL_MODE = re.compile(r"^0?[0-7]{3,4}$")
+# A symbolic mode as chmod and ansible.builtin.file take it: clauses such as u=rwx, g+r or o-w, separated by commas.
+SYMBOLIC_CLAUSE = r"[ugoa]*(?:[-+=][rwxXstugo]*)+"
+SYMBOLIC_MODE = re.compile(r"^%s(?:,%s)*$" % (SYMBOLIC_CLAUSE, SYMBOLIC_CLAUSE))
+# The mode a new file or directory starts with, whatever the umask; a symbolic mode is applied to it.
+NEW_FILE_MODE = 0o644
+NEW_DIRECTORY_MODE = 0o755
 
 
-def check_files(module, files):
-    paths = [item["path"] for item in files]
+def is_octal(mode):
+    """True when ``mode`` is a number or an octal string (which ansible-core sets as it is)."""
+    return isinstance(mode, int) or (isinstance(mode, str) and bool(OCTAL_MODE.match(mode)))
+
+
+def check_mode_value(mode):
+    """Raise InputError unless ``mode`` is a mode that set_fs_attributes_if_different can set."""
+    if mode is None or (isinstance(mode, str) and SYMBOLIC_MODE.match(mode)):
+        return
+    if isinstance(mode, bool) or not is_octal(mode) or (isinstance(mode, int) and not 0 <= mode <= 0o7777):
+        raise InputError("mode %r is not an octal mode such as '0644' nor a symbolic mode such as 'u=rw,g=r,o=r'" % (mode,))
+
+
+def check_account(item):
+    """Raise InputError when the owner or group of ``item`` does not exist here (a number is taken as an id)."""
+    for kind, lookup in (("owner", pwd.getpwnam), ("group", grp.getgrnam)):
+        name = item[kind]
+        if name is not None and not name.isdigit():
+            try:
+                lookup(name)
+            except KeyError:
+                raise InputError("%s %r does not exist on this host" % (kind, name)) from None
+
+
+def check_item(item, directories):
+    """Raise InputError when ``item`` cannot be made; ``directories`` are the paths of the directory
+    items that are made before it, so they count as existing."""
+    path, state = item["path"], item["state"]
+    if not os.path.isabs(path):
+        raise InputError("path must be absolute")
+    if state == "directory" and (item["content"] is not None or item["validate"] is not None):
+        raise InputError("content and validate are for files; a state=directory item takes only owner, group and mode")
+    if state == "present" and item["content"] is None:
+        raise InputError("content is required unless state is absent or directory")
+    check_mode_value(item["mode"])
+    check_account(item)
+    if item["validate"] is not None and "%s" not in item["validate"]:
+        raise InputError("validate must contain %s where the file's path goes, as in 'named-checkconf %s'")
+    if state == "directory" and os.path.lexists(path) and not os.path.isdir(path):
+        raise InputError("it exists and is not a directory; remove it first or choose another path")
+    if state == "present" and os.path.isdir(path):
+        raise InputError("it is a directory; give state=directory to manage a directory")
+    if state == "absent" and os.path.isdir(path) and not os.path.islink(path):
+        raise InputError("it is a directory; state=absent removes files only")
+    parent = os.path.dirname(os.path.normpath(path))
+    if state != "absent" and not os.path.isdir(parent) and parent not in directories:
+        hint = " (list the directory item first)" if state == "directory" else ""
+        raise InputError("the directory %s does not exist%s" % (parent, hint))
+
+
+def check_files(files):
+    """Check every item before anything is changed; raise InputError naming the item at fault."""
+    paths = [os.path.normpath(item["path"]) for item in files]
+    # Every directory item is made before any file is staged, and the directories one after the other:
+    # a file may be in any directory item of the call, a directory only in one listed before it.
+    all_directories = set(os.path.normpath(item["path"]) for item in files if item["state"] == "directory")
+    earlier_directories = set()
     for index, item in enumerate(files):
         where = "files[%d] (%s)" % (index, item["path"])
-        if not os.path.isabs(item["path"]):
-            module.fail_json(msg="%s: path must be absolute" % where)
-        if paths.count(item["path"]) > 1:
-            module.fail_json(msg="%s: the path is given twice" % where)
-        if item["state"] == "present" and item["content"] is None:
-            module.fail_json(msg="%s: content is required unless state is absent" % where)
-        if item["mode"] is not None and not MODE.match(item["mode"]):
-            module.fail_json(msg="%s: mode %r is not an octal mode such as '0644'" % (where, item["mode"]))
-        if item["validate"] is not None and "%s" not in item["validate"]:
-            module.fail_json(msg="%s: validate must contain %%s where the file's path goes, as in 'named-checkconf %%s'" % where)
-        if item["state"] == "present" and not os.path.isdir(os.path.dirname(item["path"]) or "/"):
-            module.fail_json(msg="%s: the directory %s does not exist" % (where, os.path.dirname(item["path"])))
-
-
-def uid_of(module, owner):
-    import pwd
-    try:
-        return int(owner) if owner.isdigit() else pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        module.fail_json(msg="owner %r does not exist on this host" % owner)
-
-
-def gid_of(module, group):
-    import grp
-    try:
-        return int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
-    except KeyError:
-        module.fail_json(msg="group %r does not exist on this host" % group)
-
-
-def current_attributes(path):
-    """(mode, uid, gid) of the file at ``path``, or None when there is none."""
-    if not os.path.exists(path):
-        return None
-    info = os.stat(path)
-    return info.st_mode & 0o7777, info.st_uid, info.st_gid
-
-
-def wanted_attributes(module, item):
-    """(mode, uid, gid) the file should have: what is given, else what the file has now, else the
-    defaults of a new file (0644, the user the module runs as)."""
-    current = current_attributes(item["path"]) or (0o644, os.geteuid(), os.getegid())
-    return (int(item["mode"], 8) if item["mode"] is not None else current[0],
-            uid_of(module, item["owner"]) if item["owner"] is not None else current[1],
-            gid_of(module, item["group"]) if item["group"] is not None else current[2])
+        if paths.count(os.path.normpath(item["path"])) > 1:
+            raise InputError("%s: the path is given twice" % where)
+        try:
+            check_item(item, earlier_directories if item["state"] == "directory" else all_directories)
+        except InputError as error:
+            raise InputError("%s: %s" % (where, error)) from None
+        if item["state"] == "directory":
+            earlier_directories.add(os.path.normpath(item["path"]))
 
 
 def validation_error(module, item, temp_path):
+    """Run the item's validate command on ``temp_path``; return why it rejected the content, or None."""
     command = [word.replace("%s", temp_path) for word in shlex.split(item["validate"])]
     rc, out, err = module.run_command(command)
     if rc != 0:
@@ -189,14 +276,35 @@ def validation_error(module, item, temp_path):
     return None
 
 
+def make_directory(module, item):
+    """Create the directory of ``item`` with its owner, group and mode; return its path."""
+    os.mkdir(item["path"], 0o700)  # mkdir obeys the umask; until its mode is set nobody else may enter it
+    if not is_octal(item["mode"]):
+        os.chmod(item["path"], NEW_DIRECTORY_MODE)
+    module.set_fs_attributes_if_different(module.load_file_common_arguments(item), True)
+    return item["path"]
+
+
+def stage(module, item):
+    """Write the new content of ``item`` to a temporary file beside it, with the attributes of the file it
+    replaces (or those of a new file) changed as the item asks; return the temporary file's path."""
+    if os.path.exists(item["path"]):
+        current = os.stat(item["path"])
+        temp_path = stage_file(item["path"], item["content"], stat.S_IMODE(current.st_mode), current.st_uid, current.st_gid)
+    else:
+        temp_path = stage_file(item["path"], item["content"], NEW_FILE_MODE)
+    module.set_fs_attributes_if_different(module.load_file_common_arguments(item, path=temp_path), True)
+    return temp_path
+
+
 def main():
     file_spec = dict(
         path=dict(type="path", required=True),
         content=dict(type="str"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
+        state=dict(type="str", choices=["present", "absent", "directory"], default="present"),
         owner=dict(type="str"),
         group=dict(type="str"),
-        mode=dict(type="str"),
+        mode=dict(type="raw"),
         validate=dict(type="str"),
     )
     module = AnsibleModule(
@@ -207,57 +315,78 @@ def main():
         supports_check_mode=True,
     )
     files = module.params["files"]
-    check_files(module, files)
-    wanted = dict((item["path"], wanted_attributes(module, item)) for item in files if item["state"] == "present")
+    try:
+        check_files(files)
+    except InputError as error:
+        module.fail_json(msg=str(error))
 
-    changed_files, diffs, to_write, to_fix, to_remove = [], [], [], [], []
-    for item in files:
-        exists = os.path.lexists(item["path"])
+    # What each item needs, found without changing anything: a new directory, new content, a removal,
+    # or (for what exists with the right content) at most its attributes set.
+    results = [dict(path=item["path"], state=item["state"], changed=False) for item in files]
+    diffs, new_directories, to_write, to_remove, existing = [], [], [], [], []
+    for item, result in zip(files, results):
+        path = item["path"]
+        exists = os.path.lexists(path)
         if item["state"] == "absent":
             if exists:
                 to_remove.append(item)
-                changed_files.append(item["path"])
-                diffs.append({"before_header": item["path"], "after_header": item["path"],
-                              "before": read_text(item["path"]) or "", "after": ""})
+                diffs.append({"before_header": path, "after_header": path, "before": read_text(path) or "", "after": ""})
+            result["changed"] = exists
             continue
-        before = read_text(item["path"]) if exists else None
-        if before != item["content"]:
-            to_write.append(item)
-            changed_files.append(item["path"])
-            diffs.append(file_diff(item["path"], before, item["content"]))
-        elif current_attributes(item["path"]) != wanted[item["path"]]:
-            to_fix.append(item)
-            changed_files.append(item["path"])
+        if item["state"] == "directory":
+            if not exists:
+                new_directories.append(item)
+                diffs.append({"before": {"path": path, "state": "absent"}, "after": {"path": path, "state": "directory"}})
+            result["changed"] = not exists
+        else:
+            before = read_text(path) if exists else None
+            if before != item["content"]:
+                to_write.append(item)
+                diffs.append(file_diff(path, before, item["content"]))
+            result["changed"] = before != item["content"]
+        if not result["changed"]:
+            existing.append((item, result))
 
-    backups = []
-    if changed_files and not module.check_mode:
-        staged = []
-        try:
+    backups, staged, created, committed = [], [], [], False
+    try:
+        if not module.check_mode:
+            # Directories first, so that the files of this call can be staged in them; then every new
+            # content is staged and validated. Until all of that succeeded, nothing existing has changed.
+            for item in new_directories:
+                created.append(make_directory(module, item))
             for item in to_write:
-                temp_path = stage_file(item["path"], item["content"], *wanted[item["path"]])
-                staged.append((item, temp_path))
+                staged.append((item, stage(module, item)))
                 if item["validate"]:
-                    error = validation_error(module, item, temp_path)
+                    error = validation_error(module, item, staged[-1][1])
                     if error:
                         module.fail_json(msg="%s: the new content was rejected, no file was changed: %s" % (item["path"], error))
+        committed = True
+        # In check mode set_fs_attributes_if_different only reports whether the attributes differ.
+        for item, result in existing:
+            result["changed"] = module.set_fs_attributes_if_different(module.load_file_common_arguments(item), False)
+        if not module.check_mode:
             for item, temp_path in staged:
                 if module.params["backup"] and os.path.exists(item["path"]):
                     backups.append(module.backup_local(item["path"]))
                 move_into_place(module, temp_path, item["path"])
-        finally:
-            for _item, temp_path in staged:
-                if os.path.exists(temp_path):
-                    os.unlink(temp_path)
-        for item in to_fix:
-            mode, uid, gid = wanted[item["path"]]
-            os.chmod(item["path"], mode)
-            set_owner(item["path"], uid, gid)
-        for item in to_remove:
-            if module.params["backup"]:
-                backups.append(module.backup_local(item["path"]))
-            os.unlink(item["path"])
+            for item in to_remove:
+                if module.params["backup"]:
+                    backups.append(module.backup_local(item["path"]))
+                os.unlink(item["path"])
+    finally:
+        for _item, temp_path in staged:
+            if os.path.exists(temp_path):
+                os.unlink(temp_path)
+        if not committed:
+            # A rejected content leaves no trace: the directories made for this call go again.
+            for path in reversed(created):
+                try:
+                    os.rmdir(path)
+                except OSError:
+                    pass
 
-    module.exit_json(changed=bool(changed_files), changed_files=changed_files, backup_files=backups, diff=diffs)
+    changed_files = [result["path"] for result in results if result["changed"]]
+    module.exit_json(changed=bool(changed_files), changed_files=changed_files, files=results, backup_files=backups, diff=diffs)
 
 
 if __name__ == "__main__":

@@ -179,110 +179,12 @@ package:
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.tkj.mailserver.plugins.module_utils._debconf import read_database
+from ansible_collections.tkj.mailserver.plugins.module_utils._debconf import QUESTION_TYPES, read_current, shown, wanted_answers
+from ansible_collections.tkj.mailserver.plugins.module_utils._errors import InputError
 
 # Where Debian's default /etc/debconf.conf keeps the File databases "config" and "passwords".
 DATABASE_DIR = "/var/cache/debconf"
-QUESTION_TYPES = ["boolean", "multiselect", "note", "password", "select", "string", "text", "title"]
-TRUE_WORDS = ("true", "yes", "on", "1")
-FALSE_WORDS = ("false", "no", "off", "0")
-PASSWORD_MASK = "********"
-PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
-QUESTION_NAME = re.compile(r"^[^/\s]+(/[^/\s]+)+$")
-# debconf splits a multiselect value at a comma followed by white space; "\," and "\ " are escapes.
-DEBCONF_MULTISELECT_CHUNKS = re.compile(r"(\\[, ]|,\s+)")
-UNESCAPED_COMMA = re.compile(r"(?<!\\),")
 CHECK_ERROR_LINE = re.compile(r"line (\d+)")
-
-
-class PasswordsUnreadable:
-    """Stands for the stored value of a password question when passwords.dat cannot be read."""
-
-
-def debconf_split(value):
-    """Split a stored multiselect value into its choices, exactly as debconf's value_split does."""
-    choices = []
-    choice = ""
-    for chunk in DEBCONF_MULTISELECT_CHUNKS.split(value):
-        if chunk in ("\\,", "\\ "):
-            choice += chunk[1]
-        elif re.match(r"^,\s+$", chunk):
-            choices.append(choice)
-            choice = ""
-        else:
-            choice += chunk
-    if choice:
-        choices.append(choice)
-    return choices
-
-
-def debconf_join(choices):
-    """Join multiselect choices the way debconf stores them."""
-    return ", ".join(choice.replace(",", "\\,") for choice in choices)
-
-
-def normalise_boolean(module, question, value):
-    """Return "true" or "false" for a boolean answer given in any of the accepted spellings."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    word = str(value).strip().lower() if isinstance(value, (str, int)) else None
-    if word in TRUE_WORDS:
-        return "true"
-    if word in FALSE_WORDS:
-        return "false"
-    module.fail_json(
-        msg="question %s: boolean value %r is not a boolean; expected one of %s or %s"
-        % (question, value, "/".join(TRUE_WORDS), "/".join(FALSE_WORDS))
-    )
-
-
-def normalise_multiselect(module, question, value):
-    """Return the choices of a multiselect answer (a list, or a string separated by commas) as debconf stores them."""
-    if isinstance(value, list):
-        raw_choices = value
-    elif isinstance(value, str):
-        raw_choices = [choice.replace("\\,", ",") for choice in UNESCAPED_COMMA.split(value)] if value.strip() else []
-    else:
-        module.fail_json(msg="question %s: multiselect value %r must be a list of choices or a string of choices separated by commas" % (question, value))
-    choices = []
-    for choice in raw_choices:
-        if not isinstance(choice, (str, int, float)) or isinstance(choice, bool):
-            module.fail_json(msg="question %s: multiselect choice %r must be a string" % (question, choice))
-        choice = str(choice).strip()
-        if not choice:
-            module.fail_json(msg="question %s: multiselect value %r has an empty choice" % (question, value))
-        choices.append(choice)
-    return debconf_join(choices)
-
-
-def normalise_text(module, question, question_type, value):
-    """Return the answer of a string-like question as text."""
-    if value is None:
-        module.fail_json(msg="question %s: value is missing; give '' for an empty answer" % question)
-    if isinstance(value, bool):
-        module.fail_json(msg="question %s: %s value %r is a YAML boolean; quote it if you mean the text" % (question, question_type, value))
-    if not isinstance(value, (str, int, float)):
-        module.fail_json(msg="question %s: %s value %r must be a string" % (question, question_type, value))
-    text = str(value)
-    if question_type == "select" and not text.strip():
-        module.fail_json(msg="question %s: select value must not be empty" % question)
-    return text
-
-
-def normalise_value(module, question, question_type, value):
-    """Return the answer as the text debconf will store, or fail naming the question."""
-    if question_type == "boolean":
-        return normalise_boolean(module, question, value)
-    if question_type == "multiselect":
-        text = normalise_multiselect(module, question, value)
-    else:
-        text = normalise_text(module, question, question_type, value)
-    text = text.rstrip("\n")
-    if "\n" in text or "\r" in text:
-        module.fail_json(msg="question %s: value contains a line break; debconf-set-selections takes one line per answer" % question)
-    if text.endswith("\\"):
-        module.fail_json(msg="question %s: value ends with a backslash, which debconf-set-selections reads as a line continuation" % question)
-    return text
 
 
 def register_secrets(module):
@@ -291,58 +193,6 @@ def register_secrets(module):
         if entry["type"] == "password" and entry["value"] is not None:
             secret = str(entry["value"])
             module.no_log_values.update(text for text in (secret, secret.rstrip("\n")) if text)
-
-
-def validate_questions(module):
-    """Check the arguments and return the wanted answers as a list of (question, type, value)."""
-    package = module.params["package"]
-    if not PACKAGE_NAME.match(package):
-        module.fail_json(msg="package %r is not a Debian package name (lower case letters, digits, '+', '-', '.')" % package)
-    wanted = []
-    seen = set()
-    for entry in module.params["questions"]:
-        question = entry["question"]
-        if not QUESTION_NAME.match(question):
-            module.fail_json(msg="question %r: a debconf question name is owner/name, with a slash and no spaces, e.g. postfix/mailname" % question)
-        if question in seen:
-            module.fail_json(msg="question %s is listed more than once" % question)
-        seen.add(question)
-        wanted.append((question, entry["type"], normalise_value(module, question, entry["type"], entry["value"])))
-    return wanted
-
-
-def read_current(module, wanted, database_dir):
-    """Return {question: stored value} for the wanted questions, read from the databases once each."""
-    config_path = database_dir + "/config.dat"
-    try:
-        config = read_database(config_path)
-    except OSError as error:
-        module.fail_json(msg="cannot read the debconf database %s: %s" % (config_path, error))
-    passwords = {}
-    if any(question_type == "password" for _question, question_type, _value in wanted):
-        try:
-            passwords = read_database(database_dir + "/passwords.dat")
-        except OSError:
-            passwords = None
-    current = {}
-    for question, question_type, _value in wanted:
-        if question_type != "password":
-            stored = config.get(question)
-            if question_type == "multiselect" and stored is not None:
-                stored = debconf_join(debconf_split(stored))
-            current[question] = stored
-        elif passwords is None:
-            current[question] = PasswordsUnreadable
-        else:
-            current[question] = passwords.get(question)
-    return current
-
-
-def shown(question_type, value):
-    """The value as the module may show it: passwords (also those that could not be read) masked."""
-    if question_type == "password" and value is not None:
-        return PASSWORD_MASK
-    return value
 
 
 def check_batch(module, command, batch, changes):
@@ -378,8 +228,11 @@ def main():
     )
     package = module.params["package"]
     register_secrets(module)
-    wanted = validate_questions(module)
-    current = read_current(module, wanted, DATABASE_DIR)
+    try:
+        wanted = wanted_answers(package, module.params["questions"])
+        current = read_current(wanted, DATABASE_DIR)
+    except InputError as error:
+        module.fail_json(msg=str(error))
 
     changes = []
     lines = []

@@ -134,3 +134,151 @@ def test_duplicate_path_is_refused(run_module, etc):
     result = run_module("config_files", {"files": [item, item]})
     assert result["failed"] and "the path is given twice" in result["msg"]
     assert (etc / "named.conf.local").read_text() == "old local\n"
+
+
+def maildir_items(base, mode="0700"):
+    """The skeleton Maildir of the dovecot role: the directory and its cur, new and tmp, in that order."""
+    return [{"path": str(base / name), "state": "directory", "owner": OWNER, "group": GROUP, "mode": mode}
+            for name in ("Maildir", "Maildir/cur", "Maildir/new", "Maildir/tmp")]
+
+
+def test_directories_are_created_with_the_mode_asked_for(run_module, tmp_path):
+    old_umask = os.umask(0o022)
+    try:
+        result = run_module("config_files", {"files": maildir_items(tmp_path)})
+    finally:
+        os.umask(old_umask)
+    assert not result["failed"] and result["changed"]
+    for name in ("Maildir", "Maildir/cur", "Maildir/new", "Maildir/tmp"):
+        assert (tmp_path / name).is_dir() and mode_of(tmp_path / name) == 0o700
+    assert result["changed_files"] == [item["path"] for item in maildir_items(tmp_path)]
+    assert result["files"][0] == {"path": str(tmp_path / "Maildir"), "state": "directory", "changed": True}
+
+
+def test_new_directory_without_a_mode_gets_0755_whatever_the_umask(run_module, tmp_path):
+    old_umask = os.umask(0o077)
+    try:
+        run_module("config_files", {"files": [{"path": str(tmp_path / "zones"), "state": "directory"}]})
+    finally:
+        os.umask(old_umask)
+    assert mode_of(tmp_path / "zones") == 0o755
+
+
+def test_second_run_on_directories_changes_nothing(run_module, tmp_path):
+    run_module("config_files", {"files": maildir_items(tmp_path)})
+    result = run_module("config_files", {"files": maildir_items(tmp_path)})
+    assert not result["changed"] and result["changed_files"] == []
+    assert [entry["changed"] for entry in result["files"]] == [False] * 4
+
+
+def test_only_the_mode_of_an_existing_directory_is_set(run_module, tmp_path):
+    (tmp_path / "Maildir").mkdir()
+    (tmp_path / "Maildir" / "kept").write_text("mail\n")
+    os.chmod(tmp_path / "Maildir", 0o755)
+    result = run_module("config_files", {"files": maildir_items(tmp_path)[:1]}, diff=True)
+    assert result["changed"] and result["changed_files"] == [str(tmp_path / "Maildir")]
+    assert result["diff"] == []
+    assert mode_of(tmp_path / "Maildir") == 0o700
+    assert (tmp_path / "Maildir" / "kept").read_text() == "mail\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a directory away")
+def test_owner_and_group_of_an_existing_directory_are_set(run_module, tmp_path):
+    (tmp_path / "zones").mkdir(mode=0o755)
+    nobody = pwd.getpwnam("nobody")
+    item = {"path": str(tmp_path / "zones"), "state": "directory", "owner": "nobody", "group": str(nobody.pw_gid)}
+    result = run_module("config_files", {"files": [item]})
+    assert result["changed"]
+    info = os.stat(tmp_path / "zones")
+    assert (info.st_uid, info.st_gid) == (nobody.pw_uid, nobody.pw_gid)
+
+
+@pytest.mark.parametrize("extra", [{"content": "x\n"}, {"validate": "true %s"}])
+def test_content_or_validate_on_a_directory_is_refused(run_module, tmp_path, extra):
+    item = dict({"path": str(tmp_path / "Maildir"), "state": "directory"}, **extra)
+    result = run_module("config_files", {"files": [item]})
+    assert result["failed"]
+    assert "files[0] (%s): content and validate are for files; a state=directory item takes only owner, group and mode" % item["path"] in result["msg"]
+    assert not (tmp_path / "Maildir").exists()
+
+
+def test_check_mode_creates_no_directory(run_module, tmp_path):
+    items = maildir_items(tmp_path) + [{"path": str(tmp_path / "Maildir" / "maildirfolder"), "content": ""}]
+    result = run_module("config_files", {"files": items}, check_mode=True, diff=True)
+    assert result["changed"] and len(result["changed_files"]) == 5
+    assert result["diff"][0] == {"before": {"path": str(tmp_path / "Maildir"), "state": "absent"},
+                                 "after": {"path": str(tmp_path / "Maildir"), "state": "directory"}}
+    assert os.listdir(tmp_path) == []
+
+
+def test_check_mode_reports_but_keeps_the_mode_of_a_directory(run_module, tmp_path):
+    (tmp_path / "Maildir").mkdir(mode=0o755)
+    os.chmod(tmp_path / "Maildir", 0o755)
+    result = run_module("config_files", {"files": maildir_items(tmp_path)[:1]}, check_mode=True)
+    assert result["changed"] and mode_of(tmp_path / "Maildir") == 0o755
+
+
+def test_a_file_inside_a_directory_of_the_same_call(run_module, tmp_path):
+    # The file is listed first: every directory item is made before any file is staged.
+    items = [{"path": str(tmp_path / "conf.d" / "91-tkj-postfix-auth.conf"), "content": "service auth {}\n", "mode": "0644"},
+             {"path": str(tmp_path / "conf.d"), "state": "directory", "mode": "0755"}]
+    result = run_module("config_files", {"files": items})
+    assert not result["failed"] and result["changed"]
+    assert (tmp_path / "conf.d" / "91-tkj-postfix-auth.conf").read_text() == "service auth {}\n"
+    assert mode_of(tmp_path / "conf.d") == 0o755 and mode_of(tmp_path / "conf.d" / "91-tkj-postfix-auth.conf") == 0o644
+    assert leftovers(tmp_path / "conf.d") == []
+    assert not run_module("config_files", {"files": items})["changed"]
+
+
+def test_a_rejected_file_removes_the_directories_of_the_call(run_module, tmp_path):
+    items = maildir_items(tmp_path) + [{"path": str(tmp_path / "Maildir" / "cur" / "x.conf"), "content": "bad\n", "validate": "false %s"}]
+    result = run_module("config_files", {"files": items})
+    assert result["failed"] and "no file was changed" in result["msg"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_directory_must_follow_its_parent_directory(run_module, tmp_path):
+    items = list(reversed(maildir_items(tmp_path)[:2]))
+    result = run_module("config_files", {"files": items})
+    assert result["failed"]
+    cur, maildir = tmp_path / "Maildir" / "cur", tmp_path / "Maildir"
+    assert "files[0] (%s): the directory %s does not exist (list the directory item first)" % (cur, maildir) in result["msg"]
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("state, make, message", [
+    ("directory", lambda path: path.write_text("x\n"), "it exists and is not a directory"),
+    ("present", lambda path: path.mkdir(), "it is a directory; give state=directory to manage a directory"),
+    ("absent", lambda path: path.mkdir(), "it is a directory; state=absent removes files only"),
+])
+def test_the_wrong_kind_of_file_is_refused(run_module, tmp_path, state, make, message):
+    make(tmp_path / "thing")
+    item = {"path": str(tmp_path / "thing"), "state": state}
+    if state == "present":
+        item["content"] = "x\n"
+    result = run_module("config_files", {"files": [item]})
+    assert result["failed"] and message in result["msg"]
+
+
+@pytest.mark.parametrize("mode, expected", [("u=rw,g=r,o=", 0o640), ("go-r", 0o600), (0o640, 0o640), ("640", 0o640)])
+def test_symbolic_and_numeric_modes_are_set(run_module, etc, mode, expected):
+    os.chmod(etc / "named.conf.local", 0o644)
+    result = run_module("config_files", {"files": [{"path": str(etc / "named.conf.local"), "content": "new local\n", "mode": mode}]})
+    assert not result["failed"] and mode_of(etc / "named.conf.local") == expected
+    assert not run_module("config_files", {"files": [{"path": str(etc / "named.conf.local"), "content": "new local\n", "mode": mode}]})["changed"]
+
+
+def test_new_file_with_a_symbolic_mode_starts_from_0644(run_module, etc):
+    run_module("config_files", {"files": [{"path": str(etc / "mailname"), "content": "mail.nida.com\n", "mode": "g+w"}]})
+    assert mode_of(etc / "mailname") == 0o664
+
+
+@pytest.mark.parametrize("mode", ["u=rw,g", "rw-r--r--", 0o17777, True])
+def test_bad_mode_is_refused_before_anything_changes(run_module, etc, mode):
+    result = run_module("config_files", {"files": [
+        {"path": str(etc / "new.conf"), "content": "x\n"},
+        {"path": str(etc / "named.conf.local"), "content": "new local\n", "mode": mode},
+    ]})
+    assert result["failed"]
+    assert "files[1] (%s): mode %r is not an octal mode such as '0644' nor a symbolic mode" % (etc / "named.conf.local", mode) in result["msg"]
+    assert not (etc / "new.conf").exists() and (etc / "named.conf.local").read_text() == "old local\n"

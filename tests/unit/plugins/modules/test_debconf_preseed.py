@@ -275,15 +275,15 @@ def test_password_equal_to_stored_is_unchanged(run_module, dss):
 
 def test_password_is_changed_when_passwords_dat_is_unreadable(run_module, dss, monkeypatch):
     """When passwords.dat cannot be read the password is always written and reported as changed."""
-    module = importlib.import_module("ansible_collections.tkj.mailserver.plugins.modules." + MODULE)
-    real_read_database = module.read_database
+    debconf = importlib.import_module("ansible_collections.tkj.mailserver.plugins.module_utils._debconf")
+    real_read_database = debconf.read_database
 
     def read_database(path):
         if path.endswith("/passwords.dat"):
             raise PermissionError(13, "Permission denied", path)
         return real_read_database(path)
 
-    monkeypatch.setattr(module, "read_database", read_database)
+    monkeypatch.setattr(debconf, "read_database", read_database)
     question = {"question": "mysql-server/root_password", "type": "password", "value": "S3cret-stored"}
     result = run_module(MODULE, {"package": "mariadb-server", "questions": [question]})
     assert result["changed"] is True
