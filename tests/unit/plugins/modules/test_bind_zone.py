@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Unit tests for tkj.mailserver.bind_zone: rendering, serial rules, idempotence, check mode, diff,
-named-checkzone validation and bad-input messages. named-checkzone and today's date are patched."""
+named-checkzone validation, bad-input messages and several zones in one call (all or none).
+named-checkzone and today's date are patched. Most tests write one zone, as a one-item zones list."""
 
 from __future__ import annotations
 
@@ -49,11 +50,13 @@ mail IN A     26.26.26.26
 
 
 class Checkzone:
-    """The named-checkzone stand-in: ``calls`` holds the argv of each run, ``answer`` is its (rc, stdout, stderr)."""
+    """The named-checkzone stand-in: ``calls`` holds the argv of each run, ``answer`` is its (rc, stdout, stderr),
+    ``answers`` the answer for particular zone names."""
 
     def __init__(self):
         self.calls = []
         self.answer = (0, "zone nida.com/IN: loaded serial 2025112600\nOK\n", "")
+        self.answers = {}
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ def checkzone(monkeypatch):
 
     def run_command(module, args, **kwargs):
         checkzone.calls.append(list(args))
-        return checkzone.answer
+        return checkzone.answers.get(args[1], checkzone.answer)
 
     monkeypatch.setattr(AnsibleModule, "run_command", run_command)
     monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda module, name, required=False, opt_dirs=None: CHECKZONE)
@@ -72,15 +75,21 @@ def checkzone(monkeypatch):
 
 
 @pytest.fixture
-def zone_args(tmp_path):
-    """Arguments for the nida.com zone in tmp_path, owned by the user and group running the tests."""
-    return {
-        "zone": "nida.com",
-        "path": str(tmp_path / "db.nida.com"),
-        "records": [dict(record) for record in NIDA_RECORDS],
-        "owner": pwd.getpwuid(os.getuid()).pw_name,
-        "group": grp.getgrgid(os.getgid()).gr_name,
-    }
+def zone(tmp_path):
+    """The nida.com zone in tmp_path, as one entry of zones (zone_args holds this very dict, so changes show there)."""
+    return {"zone": "nida.com", "path": str(tmp_path / "db.nida.com"), "records": [dict(record) for record in NIDA_RECORDS]}
+
+
+@pytest.fixture
+def zone_args(zone):
+    """Arguments for the one zone ``zone``, owned by the user and group running the tests."""
+    return {"zones": [zone], "owner": pwd.getpwuid(os.getuid()).pw_name, "group": grp.getgrgid(os.getgid()).gr_name}
+
+
+def only(result):
+    """The result of the one zone of a one-item zones call."""
+    [zone_result] = result["zones"]
+    return zone_result
 
 
 def read(path):
@@ -97,32 +106,32 @@ def write_zone(path, serial, text=NIDA_ZONE):
     return data
 
 
-def test_renders_zone_file(run_module, checkzone, zone_args):
+def test_renders_zone_file(run_module, checkzone, zone, zone_args):
     """A new zone file has the header, $ORIGIN, $TTL, SOA, apex NS first and the other records in the given order."""
-    zone_args["records"] = NIDA_RECORDS[2:4] + NIDA_RECORDS[:2] + NIDA_RECORDS[4:]
+    zone["records"] = NIDA_RECORDS[2:4] + NIDA_RECORDS[:2] + NIDA_RECORDS[4:]
     result = run_module("bind_zone", zone_args)
     assert result["changed"] is True
-    assert result["records"] == 6
-    assert read(zone_args["path"]).decode() == NIDA_ZONE
-    assert os.stat(zone_args["path"]).st_mode & 0o777 == 0o644
+    assert only(result)["records"] == 6
+    assert read(zone["path"]).decode() == NIDA_ZONE
+    assert os.stat(zone["path"]).st_mode & 0o777 == 0o644
 
 
 def test_new_file_serial_is_today_00(run_module, checkzone, zone_args):
     """A zone file written for the first time gets serial YYYYMMDD00 of today and no previous serial."""
     result = run_module("bind_zone", zone_args)
-    assert (result["serial"], result["previous_serial"]) == (2025112600, None)
+    assert (only(result)["serial"], only(result)["previous_serial"]) == (2025112600, None)
 
 
-def test_second_run_changes_nothing(run_module, checkzone, zone_args):
+def test_second_run_changes_nothing(run_module, checkzone, zone, zone_args):
     """The same call twice: the second run reports changed false, keeps the serial and neither validates nor writes."""
     run_module("bind_zone", zone_args)
-    stat_before = os.stat(zone_args["path"])
+    stat_before = os.stat(zone["path"])
     checkzone.calls.clear()
     result = run_module("bind_zone", zone_args)
     assert result["changed"] is False
-    assert (result["serial"], result["previous_serial"]) == (2025112600, 2025112600)
+    assert (only(result)["serial"], only(result)["previous_serial"]) == (2025112600, 2025112600)
     assert checkzone.calls == []
-    assert os.stat(zone_args["path"]).st_ino == stat_before.st_ino
+    assert os.stat(zone["path"]).st_ino == stat_before.st_ino
 
 
 @pytest.mark.parametrize(
@@ -136,104 +145,106 @@ def test_second_run_changes_nothing(run_module, checkzone, zone_args):
         (7, 2025112600),  # small counter serial: today's 00
     ],
 )
-def test_changed_zone_serial(run_module, checkzone, zone_args, old_serial, new_serial):
+def test_changed_zone_serial(run_module, checkzone, zone, zone_args, old_serial, new_serial):
     """A changed zone gets max(today's YYYYMMDD00, old serial + 1)."""
-    write_zone(zone_args["path"], old_serial)
-    zone_args["records"][3]["value"] = "26.26.26.27"
+    write_zone(zone["path"], old_serial)
+    zone["records"][3]["value"] = "26.26.26.27"
     result = run_module("bind_zone", zone_args)
     assert result["changed"] is True
-    assert (result["serial"], result["previous_serial"]) == (new_serial, old_serial)
-    assert "    %d ; serial\n" % new_serial in read(zone_args["path"]).decode()
+    assert (only(result)["serial"], only(result)["previous_serial"]) == (new_serial, old_serial)
+    assert "    %d ; serial\n" % new_serial in read(zone["path"]).decode()
 
 
-def test_only_serial_differs_keeps_file(run_module, checkzone, zone_args):
+def test_only_serial_differs_keeps_file(run_module, checkzone, zone, zone_args):
     """A file equal to the rendered zone except for an older serial is left alone with its serial."""
-    original = write_zone(zone_args["path"], 2024010103)
+    original = write_zone(zone["path"], 2024010103)
     result = run_module("bind_zone", zone_args)
     assert result["changed"] is False
-    assert result["serial"] == 2024010103
-    assert read(zone_args["path"]) == original
+    assert only(result)["serial"] == 2024010103
+    assert read(zone["path"]) == original
 
 
-def test_foreign_file_serial_is_read(run_module, checkzone, zone_args):
+def test_foreign_file_serial_is_read(run_module, checkzone, zone, zone_args):
     """A zone file not written by the module is replaced, with a serial above the one in its one-line SOA."""
-    with open(zone_args["path"], "w") as handle:
+    with open(zone["path"], "w") as handle:
         handle.write("$TTL 86400\n@ IN SOA localhost. root.localhost. ( 2031020304 604800 86400 2419200 86400 ) ; old\n@ IN NS localhost.\n")
     result = run_module("bind_zone", zone_args)
-    assert (result["changed"], result["serial"], result["previous_serial"]) == (True, 2031020305, 2031020304)
+    assert (result["changed"], only(result)["serial"], only(result)["previous_serial"]) == (True, 2031020305, 2031020304)
 
 
-def test_check_mode_writes_nothing(run_module, checkzone, zone_args):
+def test_check_mode_writes_nothing(run_module, checkzone, zone, zone_args):
     """Check mode reports the change and the serial it would use, but leaves the file and runs no validator."""
-    original = write_zone(zone_args["path"], 2025112602)
-    os.chmod(zone_args["path"], 0o600)
-    zone_args["records"].append({"name": "www", "type": "CNAME", "value": "mail"})
+    original = write_zone(zone["path"], 2025112602)
+    os.chmod(zone["path"], 0o600)
+    zone["records"].append({"name": "www", "type": "CNAME", "value": "mail"})
     result = run_module("bind_zone", zone_args, check_mode=True)
     assert result["changed"] is True
-    assert (result["serial"], result["previous_serial"]) == (2025112603, 2025112602)
-    assert read(zone_args["path"]) == original
-    assert os.stat(zone_args["path"]).st_mode & 0o777 == 0o600
+    assert (only(result)["serial"], only(result)["previous_serial"]) == (2025112603, 2025112602)
+    assert read(zone["path"]) == original
+    assert os.stat(zone["path"]).st_mode & 0o777 == 0o600
     assert checkzone.calls == []
 
 
-def test_check_mode_new_file(run_module, checkzone, zone_args):
+def test_check_mode_new_file(run_module, checkzone, zone, zone_args):
     """Check mode for a zone file that does not exist yet creates nothing."""
     result = run_module("bind_zone", zone_args, check_mode=True)
-    assert (result["changed"], result["serial"]) == (True, 2025112600)
-    assert not os.path.exists(zone_args["path"])
+    assert (result["changed"], only(result)["serial"]) == (True, 2025112600)
+    assert not os.path.exists(zone["path"])
 
 
-def test_check_mode_unchanged(run_module, checkzone, zone_args):
+def test_check_mode_unchanged(run_module, checkzone, zone, zone_args):
     """Check mode on an up-to-date file reports no change and the current serial."""
-    write_zone(zone_args["path"], 2025112604)
-    os.chmod(zone_args["path"], 0o644)
+    write_zone(zone["path"], 2025112604)
+    os.chmod(zone["path"], 0o644)
     result = run_module("bind_zone", zone_args, check_mode=True)
-    assert (result["changed"], result["serial"]) == (False, 2025112604)
+    assert (result["changed"], only(result)["serial"]) == (False, 2025112604)
 
 
-def test_diff_shows_old_and_new_text(run_module, checkzone, zone_args):
+def test_diff_shows_old_and_new_text(run_module, checkzone, zone, zone_args):
     """Diff mode returns the old and the new file text, serial included."""
-    old_text = write_zone(zone_args["path"], 2025112600).decode()
-    zone_args["records"].append({"name": "imap", "type": "CNAME", "value": "mail"})
+    old_text = write_zone(zone["path"], 2025112600).decode()
+    zone["records"].append({"name": "imap", "type": "CNAME", "value": "mail"})
     result = run_module("bind_zone", zone_args, diff=True)
     text_diff = result["diff"][0]
     assert text_diff["before"] == old_text
     assert text_diff["after"] == old_text.replace("2025112600", "2025112601") + "imap IN CNAME mail\n"
-    assert text_diff["after"] == read(zone_args["path"]).decode()
+    assert text_diff["after"] == read(zone["path"]).decode()
 
 
-def test_mode_change_only(run_module, checkzone, zone_args):
+def test_mode_change_only(run_module, checkzone, zone, zone_args):
     """A wrong mode is fixed without rewriting the content or bumping the serial, and shows in the diff."""
-    original = write_zone(zone_args["path"], 2025112600)
-    os.chmod(zone_args["path"], 0o600)
+    original = write_zone(zone["path"], 2025112600)
+    os.chmod(zone["path"], 0o600)
     result = run_module("bind_zone", zone_args, diff=True)
-    assert (result["changed"], result["serial"]) == (True, 2025112600)
-    assert read(zone_args["path"]) == original
-    assert os.stat(zone_args["path"]).st_mode & 0o777 == 0o644
-    assert result["diff"][1]["before"] == {"mode": "0600"}
-    assert result["diff"][1]["after"] == {"mode": "0644"}
+    assert (result["changed"], only(result)["changed"], only(result)["serial"]) == (True, True, 2025112600)
+    assert read(zone["path"]) == original
+    assert os.stat(zone["path"]).st_mode & 0o777 == 0o644
+    [attributes] = result["diff"]  # the content is unchanged, so there is no text entry
+    assert attributes["before"] == {"mode": "0600"}
+    assert attributes["after"] == {"mode": "0644"}
 
 
-def test_named_checkzone_gets_zone_and_temp_file(run_module, checkzone, zone_args, tmp_path):
+def test_named_checkzone_gets_zone_and_temp_file(run_module, checkzone, zone, zone_args, tmp_path):
     """named-checkzone checks the new text in a temporary file beside the zone file, named after the zone."""
-    run_module("bind_zone", dict(zone_args, zone="NIDA.com."))
+    zone["zone"] = "NIDA.com."
+    run_module("bind_zone", zone_args)
     [call] = checkzone.calls
     assert call[:2] == [CHECKZONE, "nida.com"]
     assert os.path.dirname(call[2]) == str(tmp_path)
-    assert call[2] != zone_args["path"]
+    assert call[2] != zone["path"]
     assert os.listdir(str(tmp_path)) == ["db.nida.com"]
 
 
-def test_validation_failure_leaves_file_byte_identical(run_module, checkzone, zone_args, tmp_path):
+def test_validation_failure_leaves_file_byte_identical(run_module, checkzone, zone, zone_args, tmp_path):
     """When named-checkzone rejects the new text the module fails with its output and the old file is untouched."""
-    original = write_zone(zone_args["path"], 2025112600)
+    original = write_zone(zone["path"], 2025112600)
     checkzone.answer = (1, "zone nida.com/IN: NS 'ns2.nida.com' has no address records (A or AAAA)\n", "zone nida.com/IN: not loaded due to errors.\n")
-    zone_args["records"].append({"type": "NS", "value": "ns2"})
+    zone["records"].append({"type": "NS", "value": "ns2"})
     result = run_module("bind_zone", zone_args)
     assert result["failed"] is True
     assert "NS 'ns2.nida.com' has no address records (A or AAAA)" in result["msg"]
     assert "not loaded due to errors" in result["msg"]
-    assert read(zone_args["path"]) == original
+    assert read(zone["path"]) == original
     assert os.listdir(str(tmp_path)) == ["db.nida.com"]
 
 
@@ -245,18 +256,18 @@ def test_named_checkzone_warnings_are_shown(run_module, checkzone, zone_args):
     assert messages == ["named-checkzone: zone nida.com/IN: nida.com/MX 'mail.nida.com' has no address records"]
 
 
-def test_backup_keeps_old_file(run_module, checkzone, zone_args):
+def test_backup_keeps_old_file(run_module, checkzone, zone, zone_args):
     """With backup the replaced file is kept and its name returned."""
-    original = write_zone(zone_args["path"], 2025112600)
-    zone_args["records"][5]["value"] = "v=spf1 a mx -all"
+    original = write_zone(zone["path"], 2025112600)
+    zone["records"][5]["value"] = "v=spf1 a mx -all"
     result = run_module("bind_zone", dict(zone_args, backup=True))
-    assert read(result["backup_file"]) == original
-    assert read(zone_args["path"]) != original
+    assert read(only(result)["backup_file"]) == original
+    assert read(zone["path"]) != original
 
 
-def test_reverse_zone_and_soa_options(run_module, checkzone, zone_args):
+def test_reverse_zone_and_soa_options(run_module, checkzone, zone, zone_args):
     """A reverse zone with PTR records, record TTLs, an e-mail hostmaster and explicit SOA timers renders as expected."""
-    zone_args.update(
+    zone.update(
         zone="26.26.26.in-addr.arpa",
         ttl=600,
         soa={"primary_ns": "ns1.nida.com.", "hostmaster": "john.doe@Nida.com", "refresh": 7200, "retry": 600, "expire": 86400, "minimum": 60},
@@ -267,7 +278,7 @@ def test_reverse_zone_and_soa_options(run_module, checkzone, zone_args):
         ],
     )
     run_module("bind_zone", zone_args)
-    assert read(zone_args["path"]).decode().split("\n", 1)[1] == (
+    assert read(zone["path"]).decode().split("\n", 1)[1] == (
         "$ORIGIN 26.26.26.in-addr.arpa.\n"
         "$TTL 600\n"
         "@        IN SOA   ns1.nida.com. john\\.doe.nida.com. (\n"
@@ -294,39 +305,39 @@ def test_reverse_zone_and_soa_options(run_module, checkzone, zone_args):
     ],
     ids=["semicolon", "escapes", "empty", "utf-8", "split"],
 )
-def test_txt_quoting(run_module, checkzone, zone_args, value, rendered):
+def test_txt_quoting(run_module, checkzone, zone, zone_args, value, rendered):
     """TXT text is quoted, quotes and backslashes escaped, non-ASCII bytes written as \\DDD, and split at 255 bytes."""
-    zone_args["records"] = NIDA_RECORDS[:4] + [{"name": "_dmarc", "type": "TXT", "value": value}]
+    zone["records"] = NIDA_RECORDS[:4] + [{"name": "_dmarc", "type": "TXT", "value": value}]
     run_module("bind_zone", zone_args)
-    assert read(zone_args["path"]).decode().endswith("_dmarc IN TXT   %s\n" % rendered)
+    assert read(zone["path"]).decode().endswith("_dmarc IN TXT   %s\n" % rendered)
 
 
-def test_srv_wildcard_and_aaaa(run_module, checkzone, zone_args):
+def test_srv_wildcard_and_aaaa(run_module, checkzone, zone, zone_args):
     """SRV records get priority weight port target, wildcards and AAAA (compressed) are accepted."""
-    zone_args["records"] = NIDA_RECORDS[:4] + [
+    zone["records"] = NIDA_RECORDS[:4] + [
         {"name": "_submission._tcp", "type": "SRV", "priority": 0, "value": "1 587 mail.nida.com."},
         {"name": "*.lab", "type": "AAAA", "value": "2001:DB8:0:0::25"},
     ]
     run_module("bind_zone", zone_args)
-    text = read(zone_args["path"]).decode()
+    text = read(zone["path"]).decode()
     assert "_submission._tcp IN SRV   0 1 587 mail.nida.com.\n" in text
     assert "*.lab            IN AAAA  2001:db8::25\n" in text
 
 
-def test_missing_directory(run_module, checkzone, zone_args, tmp_path):
-    """A zone file in a directory that does not exist fails with a message naming the path."""
-    path = str(tmp_path / "zones" / "db.nida.com")
-    result = run_module("bind_zone", dict(zone_args, path=path))
+def test_missing_directory(run_module, checkzone, zone, zone_args, tmp_path):
+    """A zone file in a directory that does not exist fails with a message naming the zone and the path."""
+    zone["path"] = path = str(tmp_path / "zones" / "db.nida.com")
+    result = run_module("bind_zone", zone_args)
     assert result["failed"] is True
-    assert result["msg"] == "the directory of %s does not exist; create it first" % path
+    assert result["msg"] == "zones[0] (nida.com): the directory of %s does not exist; create it first" % path
 
 
-def test_unknown_group(run_module, checkzone, zone_args):
+def test_unknown_group(run_module, checkzone, zone, zone_args):
     """A group that does not exist fails before anything is written."""
     result = run_module("bind_zone", dict(zone_args, group="tkj-no-such-group"))
     assert result["failed"] is True
     assert "group 'tkj-no-such-group' is not a group on this host (install bind9 first, or set group)" in result["msg"]
-    assert not os.path.exists(zone_args["path"])
+    assert not os.path.exists(zone["path"])
 
 
 BAD_RECORDS = [
@@ -390,26 +401,26 @@ BAD_RECORDS = [
 
 
 @pytest.mark.parametrize("record, message", BAD_RECORDS, ids=[message.split(": ", 1)[1][:60] for _record, message in BAD_RECORDS])
-def test_bad_record_message(run_module, checkzone, zone_args, record, message):
+def test_bad_record_message(run_module, checkzone, zone, zone_args, record, message):
     """Each bad record fails with a message naming the record and what is expected, and nothing is written."""
-    zone_args["records"].append(record)
+    zone["records"].append(record)
     result = run_module("bind_zone", zone_args)
     assert result["failed"] is True
     assert message in result["msg"]
-    assert not os.path.exists(zone_args["path"])
+    assert not os.path.exists(zone["path"])
     assert checkzone.calls == []
 
 
-def test_mx_to_cname_message(run_module, checkzone, zone_args):
+def test_mx_to_cname_message(run_module, checkzone, zone, zone_args):
     """An MX record pointing at a CNAME is refused with both records named."""
-    zone_args["records"] += [{"name": "smtp", "type": "CNAME", "value": "mail"}, {"type": "MX", "priority": 20, "value": "smtp"}]
+    zone["records"] += [{"name": "smtp", "type": "CNAME", "value": "mail"}, {"type": "MX", "priority": 20, "value": "smtp"}]
     result = run_module("bind_zone", zone_args)
     assert "records[7] (@ MX): target smtp is a CNAME (records[6]); MX records must point to a name with A or AAAA records" in result["msg"]
 
 
-def test_all_record_errors_reported(run_module, checkzone, zone_args):
+def test_all_record_errors_reported(run_module, checkzone, zone, zone_args):
     """Several bad records are all named in one failure message."""
-    zone_args["records"] += [{"name": "a", "type": "A", "value": "x"}, {"name": "b", "type": "AAAA", "value": "y"}]
+    zone["records"] += [{"name": "a", "type": "A", "value": "x"}, {"name": "b", "type": "AAAA", "value": "y"}]
     result = run_module("bind_zone", zone_args)
     assert "records[6] (a A): value 'x'" in result["msg"] and "records[7] (b AAAA): value 'y'" in result["msg"]
 
@@ -429,17 +440,180 @@ def test_all_record_errors_reported(run_module, checkzone, zone_args):
         ({"soa": {"retry": -1}}, "soa.retry is -1; expected a number from 0 to 2147483647"),
     ],
 )
-def test_bad_option_message(run_module, checkzone, zone_args, change, message):
-    """Bad zone, TTL, SOA or a zone without apex NS fail with a message naming the option and what is expected."""
-    result = run_module("bind_zone", dict(zone_args, **change))
+def test_bad_option_message(run_module, checkzone, zone, zone_args, change, message):
+    """Bad zone, TTL, SOA or a zone without apex NS fail with a message naming the zone, the option and what is expected."""
+    zone.update(change)
+    result = run_module("bind_zone", zone_args)
     assert result["failed"] is True
-    assert message in result["msg"]
-    assert not os.path.exists(zone_args["path"])
+    assert result["msg"].startswith("zones[0] (%s): " % zone["zone"]) and message in result["msg"]
+    assert not os.path.exists(zone["path"])
 
 
-def test_record_type_choices(run_module, checkzone, zone_args):
+def test_record_type_choices(run_module, checkzone, zone, zone_args):
     """SOA is not a record type the records list accepts."""
-    zone_args["records"].append({"type": "SOA", "value": "ns1 hostmaster 1 2 3 4 5"})
+    zone["records"].append({"type": "SOA", "value": "ns1 hostmaster 1 2 3 4 5"})
     result = run_module("bind_zone", zone_args)
     assert result["failed"] is True
     assert "type" in result["msg"] and "SOA" in result["msg"]
+
+
+REVERSE_RECORDS = [
+    {"type": "NS", "value": "ns1.nida.com."},
+    {"name": "26", "type": "PTR", "value": "mail.nida.com."},
+]
+
+
+@pytest.fixture
+def zones_args(tmp_path, zone_args):
+    """Arguments for the zones form: nida.com and its reverse zone in tmp_path, same owner and group as zone_args."""
+    return {
+        "zones": [
+            {"zone": "nida.com", "path": str(tmp_path / "db.nida.com"), "records": [dict(record) for record in NIDA_RECORDS]},
+            {"zone": "26.26.26.in-addr.arpa", "path": str(tmp_path / "db.26.26.26.in-addr.arpa"),
+             "records": [dict(record) for record in REVERSE_RECORDS], "ttl": 600},
+        ],
+        "owner": zone_args["owner"],
+        "group": zone_args["group"],
+        "mode": "0640",
+    }
+
+
+def test_zones_written_in_one_call(run_module, checkzone, zones_args):
+    """The zones form writes every zone, checks each with named-checkzone and returns one result a zone."""
+    result = run_module("bind_zone", zones_args)
+    assert result["changed"] is True
+    assert [(zone["zone"], zone["changed"], zone["serial"], zone["previous_serial"], zone["records"]) for zone in result["zones"]] == [
+        ("nida.com", True, 2025112600, None, 6),
+        ("26.26.26.in-addr.arpa", True, 2025112600, None, 2),
+    ]
+    first, second = zones_args["zones"]
+    assert read(first["path"]).decode() == NIDA_ZONE
+    assert "$ORIGIN 26.26.26.in-addr.arpa.\n$TTL 600\n" in read(second["path"]).decode()
+    assert [call[1] for call in checkzone.calls] == ["nida.com", "26.26.26.in-addr.arpa"]
+    assert all(os.stat(zone["path"]).st_mode & 0o777 == 0o640 for zone in zones_args["zones"])
+    assert "serial" not in result
+
+
+def test_zones_second_run_changes_nothing(run_module, checkzone, zones_args):
+    """The same zones twice: the second run changes nothing, keeps the serials and neither validates nor writes."""
+    run_module("bind_zone", zones_args)
+    inodes = [os.stat(zone["path"]).st_ino for zone in zones_args["zones"]]
+    checkzone.calls.clear()
+    result = run_module("bind_zone", zones_args, diff=True)
+    assert result["changed"] is False
+    assert [(zone["changed"], zone["serial"], zone["previous_serial"]) for zone in result["zones"]] == [(False, 2025112600, 2025112600)] * 2
+    assert result["diff"] == []
+    assert checkzone.calls == []
+    assert [os.stat(zone["path"]).st_ino for zone in zones_args["zones"]] == inodes
+
+
+def test_zones_serial_bumped_only_for_changed_zone(run_module, checkzone, zones_args):
+    """A record change in one zone bumps that zone's serial only, and the diff has an entry for that file only."""
+    run_module("bind_zone", zones_args)
+    reverse = read(zones_args["zones"][1]["path"])
+    zones_args["zones"][0]["records"][3]["value"] = "26.26.26.27"
+    result = run_module("bind_zone", zones_args, diff=True)
+    assert [(zone["changed"], zone["serial"]) for zone in result["zones"]] == [(True, 2025112601), (False, 2025112600)]
+    assert [entry["after_header"] for entry in result["diff"]] == [zones_args["zones"][0]["path"]]
+    assert read(zones_args["zones"][1]["path"]) == reverse
+
+
+def test_zones_all_or_none(run_module, checkzone, zones_args, tmp_path):
+    """When named-checkzone rejects the second zone, the first zone file is not written either and the message names
+    the rejected zone."""
+    original = write_zone(zones_args["zones"][0]["path"], 2025112600)
+    zones_args["zones"][0]["records"][3]["value"] = "26.26.26.27"
+    checkzone.answers["26.26.26.in-addr.arpa"] = (1, "", "zone 26.26.26.in-addr.arpa/IN: not loaded due to errors.\n")
+    result = run_module("bind_zone", zones_args)
+    assert result["failed"] is True
+    assert result["msg"].startswith("zones[1] (26.26.26.in-addr.arpa): %s: the new content was rejected" % zones_args["zones"][1]["path"])
+    assert "not loaded due to errors" in result["msg"] and "no zone file was changed" in result["msg"]
+    assert read(zones_args["zones"][0]["path"]) == original
+    assert os.listdir(str(tmp_path)) == ["db.nida.com"]
+
+
+def test_zones_bad_record_names_zone(run_module, checkzone, zones_args):
+    """A bad record in one zone fails with the zone's index and name before anything is written."""
+    zones_args["zones"][1]["records"].append({"name": "27", "type": "PTR", "value": "www.nida.com"})
+    result = run_module("bind_zone", zones_args)
+    assert result["failed"] is True
+    assert result["msg"].startswith("zones[1] (26.26.26.in-addr.arpa): invalid records for zone 26.26.26.in-addr.arpa: records[2] (27 PTR)")
+    assert not any(os.path.exists(zone["path"]) for zone in zones_args["zones"])
+    assert checkzone.calls == []
+
+
+def test_zones_same_path_refused(run_module, checkzone, zones_args):
+    """Two zones writing the same file are refused before anything is written."""
+    zones_args["zones"][1]["path"] = zones_args["zones"][0]["path"]
+    result = run_module("bind_zone", zones_args)
+    assert result["failed"] is True
+    assert "zones[1] (26.26.26.in-addr.arpa): path %s is also the path of zones[0]" % zones_args["zones"][0]["path"] in result["msg"]
+    assert not os.path.exists(zones_args["zones"][0]["path"])
+
+
+@pytest.mark.parametrize("extra", [{"zone": "nida.com"}, {"path": "/tmp/db.nida.com"}, {"records": []}, {"ttl": 600}, {"soa": {"retry": 60}}])
+def test_single_zone_options_are_gone(run_module, checkzone, zones_args, extra):
+    """The top-level single-zone options of 0.1.0 are refused as unsupported, naming the option, and nothing is written."""
+    [name] = extra
+    result = run_module("bind_zone", dict(zones_args, **extra))
+    assert result["failed"] is True
+    assert result["msg"].startswith("Unsupported parameters for (") and " module: %s. " % name in result["msg"]  # the module name differs in tests
+    assert not any(os.path.exists(zone["path"]) for zone in zones_args["zones"])
+
+
+def test_zones_required(run_module, checkzone, zone_args):
+    """Without zones the module says that it is needed."""
+    result = run_module("bind_zone", {"owner": zone_args["owner"]})
+    assert result["failed"] is True
+    assert "missing required arguments: zones" in result["msg"]
+
+
+def test_empty_zones_writes_nothing(run_module, checkzone, zone_args):
+    """An empty zones list is accepted and changes nothing."""
+    result = run_module("bind_zone", dict(zone_args, zones=[]), diff=True)
+    assert (result["failed"], result["changed"], result["zones"], result["diff"]) == (False, False, [], [])
+    assert checkzone.calls == []
+
+
+def test_zones_check_mode_writes_nothing(run_module, checkzone, zones_args):
+    """Check mode with zones reports the changes and serials, but creates no file and runs no validator."""
+    result = run_module("bind_zone", zones_args, check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert [(zone["changed"], zone["serial"]) for zone in result["zones"]] == [(True, 2025112600)] * 2
+    assert len(result["diff"]) == 2
+    assert not any(os.path.exists(zone["path"]) for zone in zones_args["zones"])
+    assert checkzone.calls == []
+
+
+def test_zones_attributes_only(run_module, checkzone, zones_args):
+    """A zone file with the right content but the wrong mode only gets its mode fixed: same inode, same serial."""
+    run_module("bind_zone", zones_args)
+    path = zones_args["zones"][1]["path"]
+    content, inode = read(path), os.stat(path).st_ino
+    os.chmod(path, 0o600)
+    checkzone.calls.clear()
+    result = run_module("bind_zone", zones_args, diff=True)
+    assert result["changed"] is True
+    assert [(zone["changed"], zone["serial"]) for zone in result["zones"]] == [(False, 2025112600), (True, 2025112600)]
+    assert (read(path), os.stat(path).st_ino, os.stat(path).st_mode & 0o777) == (content, inode, 0o640)
+    assert result["diff"] == [{"before_header": path + " (attributes)", "after_header": path + " (attributes)",
+                               "before": {"mode": "0600"}, "after": {"mode": "0640"}}]
+    assert checkzone.calls == []
+
+
+def test_attributes_only_check_mode(run_module, checkzone, zone, zone_args):
+    """Check mode on a file with the right content but the wrong mode reports a change and leaves the mode."""
+    write_zone(zone["path"], 2025112600)
+    os.chmod(zone["path"], 0o600)
+    result = run_module("bind_zone", zone_args, check_mode=True)
+    assert (result["changed"], only(result)["serial"]) == (True, 2025112600)
+    assert os.stat(zone["path"]).st_mode & 0o777 == 0o600
+
+
+def test_zones_backup(run_module, checkzone, zones_args):
+    """With backup each replaced zone file is kept and its name returned in that zone's result."""
+    original = write_zone(zones_args["zones"][0]["path"], 2025112600)
+    zones_args["zones"][0]["records"][5]["value"] = "v=spf1 a mx -all"
+    result = run_module("bind_zone", dict(zones_args, backup=True))
+    assert read(result["zones"][0]["backup_file"]) == original
+    assert "backup_file" not in result["zones"][1]
