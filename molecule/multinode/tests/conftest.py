@@ -1,9 +1,9 @@
 """Fixtures for the multinode scenario: every lab host by name, its inventory values, the mail
 client installed on the client container, and playbooks/site.yml run from the controller."""
 
+import json
 import os
 import pathlib
-import re
 import signal
 import subprocess
 import sys
@@ -20,7 +20,6 @@ INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 SITE_PLAYBOOK = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "playbooks" / "site.yml"
 # The ansible-playbook of the environment the tests run in (the project's venv).
 ANSIBLE_PLAYBOOK = pathlib.Path(sys.executable).with_name("ansible-playbook")
-RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)")
 
 
 def lab_host(name):
@@ -86,27 +85,31 @@ def dns(hosts):
 
 class PlaybookRun:
     """ansible-playbook playbooks/site.yml against the scenario's inventory, started in its own
-    process group (so that it can be killed with its workers); its output is collected as it comes."""
+    process group (so that it can be killed with its workers). Its results come from the
+    ansible.posix.json callback on stdout; warnings and errors come on stderr."""
 
     def __init__(self, *args):
-        # The environment Molecule gives the tests (ANSIBLE_COLLECTIONS_PATH, ANSIBLE_CONFIG), without colours.
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+        # The environment Molecule gives the tests (ANSIBLE_COLLECTIONS_PATH, ANSIBLE_CONFIG), with the
+        # JSON callback alone on stdout (profile_tasks would write into it).
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+                   ANSIBLE_CALLBACKS_ENABLED="ansible.posix.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
         command = [str(ANSIBLE_PLAYBOOK), "-i", INVENTORY, str(SITE_PLAYBOOK)] + [str(arg) for arg in args]
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         start_new_session=True)
-        self.lines = []
-        self.reader = threading.Thread(target=self.read, daemon=True)
-        self.reader.start()
+        self.streams = {"stdout": [], "stderr": []}
+        self.readers = [threading.Thread(target=self.read, args=(name,), daemon=True) for name in self.streams]
+        for reader in self.readers:
+            reader.start()
 
-    def read(self):
-        """Collect the output line by line until the process ends."""
-        for line in self.process.stdout:
-            self.lines.append(line)
+    def read(self, name):
+        """Collect one of the process's streams line by line until the process ends."""
+        for line in getattr(self.process, name):
+            self.streams[name].append(line)
 
     @property
     def output(self):
-        """Everything the run printed so far (stdout and stderr)."""
-        return "".join(self.lines)
+        """Everything the run printed so far: the JSON results, then the warnings and errors."""
+        return "".join(self.streams["stdout"] + self.streams["stderr"])
 
     def wait(self, timeout):
         """Wait for the run to end; return its exit code. A run still going after ``timeout`` s is killed."""
@@ -115,7 +118,8 @@ class PlaybookRun:
         except subprocess.TimeoutExpired:
             self.kill()
             raise AssertionError("ansible-playbook %s did not finish within %d s:\n%s" % (self.process.args[3:], timeout, self.output))
-        self.reader.join(timeout=10)
+        for reader in self.readers:
+            reader.join(timeout=10)
         return self.process.returncode
 
     def kill(self):
@@ -123,26 +127,45 @@ class PlaybookRun:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
-        self.reader.join(timeout=10)
+        for reader in self.readers:
+            reader.join(timeout=10)
+
+    def results(self):
+        """The JSON callback's document of the finished run: plays with their tasks' results, and stats."""
+        return json.loads("".join(self.streams["stdout"]))
 
     def recap(self):
-        """The PLAY RECAP counts per host: {host: {"ok": n, "changed": n, "unreachable": n, "failed": n}}."""
-        counts = {}
-        for line in self.lines:
-            match = RECAP_LINE.match(line)
-            if match:
-                counts[match.group("host")] = {key: int(value) for key, value in match.groupdict().items() if key != "host"}
-        return counts
+        """The counts per host: {host: {"ok": n, "changed": n, "unreachable": n, "failed": n, ...}}."""
+        return {host: dict(counts, failed=counts["failures"]) for host, counts in self.results()["stats"].items()}
 
     def changed(self):
-        """The PLAY RECAP's changed count per host: {host: n}."""
+        """The changed count per host: {host: n}."""
         return {host: counts["changed"] for host, counts in self.recap().items()}
 
-    def hosts_under(self, banner, results=("ok", "changed")):
-        """The hosts, sorted, that reported one of ``results`` so far under the task whose banner
-        (for example "TASK [tkj.mailserver.postfix : ...]") is ``banner``."""
-        task_output = self.output.partition(banner)[2].split("\nTASK [")[0].split("\nRUNNING HANDLER")[0]
-        return sorted(set(re.findall(r"^(?:%s): \[([^\]]+)\]" % "|".join(results), task_output, re.MULTILINE)))
+    def task_results(self, name):
+        """{host: result} of every run of the task (or handler) called ``name``, whatever its role prefix."""
+        found = {}
+        for play in self.results()["plays"]:
+            for task in play["tasks"]:
+                if task["task"]["name"] == name or task["task"]["name"].endswith(" : " + name):
+                    found.update(task["hosts"])
+        return found
+
+    def hosts_that_ran(self, name, changed=None):
+        """The hosts, sorted, where the task called ``name`` ran (was not skipped); with ``changed``
+        True or False, only those where it did or did not change something."""
+        return sorted(host for host, result in self.task_results(name).items()
+                      if not result.get("skipped") and (changed is None or bool(result.get("changed")) == changed))
+
+    def messages(self):
+        """Every message the run's results carry (msg of each result and loop item), as one text."""
+        texts = []
+        for play in self.results()["plays"]:
+            for task in play["tasks"]:
+                for result in task["hosts"].values():
+                    texts.append(str(result.get("msg", "")))
+                    texts.extend(str(item.get("msg", "")) for item in result.get("results", []) if isinstance(item, dict))
+        return "\n".join(texts)
 
 
 @pytest.fixture

@@ -1,99 +1,178 @@
-"""Re-runs: every host is compared once with what the last converged run of its roles left
-(tkj.mailserver.converged_state), and only hosts that differ run the roles' tasks. These tests
-check that the comparison misses nothing that the roles manage: a hand-edited file, a stopped
-service, a changed setting are each put right by the next run; a host that did not change is left
-alone; and the roles' tasks themselves, run in full without the stamps, change nothing."""
+"""Re-runs: every role checks the host's real state on every run. A hand-edited file, a stopped and
+disabled service, a removed package, a Dovecot 2.3 setting written by hand on Dovecot 2.4 are each
+put right by the next run, and the service answers again on its port with its protocol; the run
+after that is silent (changed=0) with every role task running. A host whose packages are all in
+re-runs offline, with old package lists and no mirror."""
 
 import json
 import os
 import pathlib
 import re
 
+import pytest
 import yaml
+
+from conftest import PlaybookRun
+from mailtests import probe
 
 ROLES = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "roles"
 ZONE_DIR = yaml.safe_load((ROLES / "dns" / "defaults" / "main.yml").read_text(encoding="utf-8"))["dns_zone_dir"]
 LAB_SERVERS = ["ns1", "mail-alpha", "mail-beta"]
-STATE_DIR = "/var/lib/tkj-mailserver"
-PARTS = {"ns1": ["dns"], "mail-alpha": ["dovecot", "postfix"], "mail-beta": ["dns", "dovecot", "postfix"]}
 PLAYBOOK_TIMEOUT = 300
-# A task every mail server runs when its postfix role runs in full.
-POSTCONF_TASK = "TASK [tkj.mailserver.postfix : Set main.cf and the submission service in master.cf]"
-ZONE_TASK = "TASK [tkj.mailserver.dns : Write the zone files]"
-# A task every DNS server runs when its dns role runs in full (the zone task has no item on a
-# secondary-only server).
-NAMED_CONF_TASK = "TASK [tkj.mailserver.dns : Write named.conf.options and named.conf.local]"
+# A task of each role that runs (and checks) on every run.
+ROLE_TASKS = {
+    "dns": "Write named.conf.options, named.conf.local, named's startup options and the zone directory",
+    "postfix": "Set main.cf and the submission service in master.cf",
+    "dovecot": "Keep mail in ~/Maildir and accept logins only inside TLS, with this server's certificate",
+}
 SERIAL_LINE = re.compile(r"^\s*(\d{10}) ; serial$", re.MULTILINE)
+# What a student following a Dovecot 2.3 tutorial appends on Debian 13 (Dovecot 2.4 refuses it).
+DOVECOT_23_LINE = "disable_plaintext_auth = no"
+APT_PROXY_FILE = "/etc/apt/apt.conf.d/01tkj-proxy"
 
 
 def finished(run):
+    """The run, once it ended with exit code 0."""
     assert run.wait(PLAYBOOK_TIMEOUT) == 0, run.output
     return run
 
 
-def stamps(host):
-    return sorted(name[: -len(".json")] for name in host.check_output("ls %s", STATE_DIR).split())
+def imap_login(client, server, port=143):
+    """True when the server's user logs in over IMAP (STARTTLS on 143)."""
+    return probe(client, "imap", "--server", server["address"], "--port", port, "--starttls", "--user", server["user"],
+                 password=server["password"])["login"]
 
 
-def test_each_host_has_a_private_stamp_per_role(hosts):
-    for name in LAB_SERVERS:
-        assert stamps(hosts[name]) == PARTS[name]
-        assert hosts[name].file(STATE_DIR).mode == 0o700
-        for part in PARTS[name]:
-            stamp = hosts[name].file("%s/%s.json" % (STATE_DIR, part))
-            assert (stamp.user, stamp.mode) == ("root", 0o600)
-    # Checksums only: no password hash and no file content.
-    postfix_stamp = json.loads(hosts["mail-alpha"].file(STATE_DIR + "/postfix.json").content_string)
-    assert postfix_stamp["observed"]["services"] == {"postfix": "ActiveState=active UnitFileState=enabled"}
-    assert "$6$" not in hosts["mail-alpha"].file(STATE_DIR + "/dovecot.json").content_string
+def pop3_login(client, server):
+    """True when the server's user logs in over POP3S (995)."""
+    return probe(client, "pop3", "--server", server["address"], "--port", 995, "--ssl", "--user", server["user"],
+                 password=server["password"])["login"]
 
 
-def test_unchanged_hosts_run_no_role_task(site_playbook):
+def test_every_role_task_runs_and_changes_nothing(site_playbook):
+    """On the converged lab a run changes nothing, and each role's tasks ran on each of its hosts:
+    no shortcut skips them (Debian 12: mail-alpha; Debian 13: ns1, mail-beta)."""
     run = finished(site_playbook())
     assert run.changed() == dict.fromkeys(LAB_SERVERS, 0), run.output
-    assert run.hosts_under(POSTCONF_TASK) == [] and run.hosts_under(NAMED_CONF_TASK) == []
+    assert run.hosts_that_ran(ROLE_TASKS["dns"]) == ["mail-beta", "ns1"]
+    assert run.hosts_that_ran(ROLE_TASKS["postfix"]) == ["mail-alpha", "mail-beta"]
+    assert run.hosts_that_ran(ROLE_TASKS["dovecot"]) == ["mail-alpha", "mail-beta"]
+    assert all(counts["ok"] > 20 for name, counts in run.recap().items() if name.startswith("mail-")), run.recap()
 
 
-def test_full_run_without_stamps_changes_nothing(site_playbook, hosts):
-    """Without the stamps every role runs all its tasks, as on the first run after a change: the
-    real idempotence of the tasks, on Debian 12 (mail-alpha) and 13 (mail-beta, ns1)."""
-    for name in LAB_SERVERS:
-        hosts[name].run_test("rm -rf %s", STATE_DIR)
-    run = finished(site_playbook())
-    assert run.changed() == dict.fromkeys(LAB_SERVERS, 0), run.output
-    assert run.hosts_under(POSTCONF_TASK) == ["mail-alpha", "mail-beta"]
-    assert run.hosts_under(NAMED_CONF_TASK) == ["mail-beta", "ns1"]
-    for name in LAB_SERVERS:
-        assert stamps(hosts[name]) == PARTS[name]
+@pytest.fixture(scope="module")
+def drift(hosts, dns):
+    """Break every role by hand, run the playbook once to repair, once more to see it silent.
 
-
-def test_drift_is_put_right_and_only_where_it_is(site_playbook, hosts, dns):
-    """main.cf edited by hand and Dovecot stopped on mail-alpha, a zone file edited on ns1: the
-    next run puts back exactly that, on those two hosts; mail-beta runs no role task. The zone
-    file is rewritten with the same records and a higher serial, so secondaries take it again."""
+    ns1 (dns, Debian 13):         the zone file edited, named stopped and disabled, bind9 removed.
+    mail-alpha (Debian 12):       main.cf edited, Postfix stopped and disabled, a Dovecot file edited.
+    mail-beta (Debian 13):        dovecot-pop3d removed; the 2.3 line appended to conf.d/10-auth.conf,
+                                  so that Dovecot 2.4 refuses to (re)start; Dovecot stopped and disabled.
+    """
     zone_file = "%s/db.%s" % (ZONE_DIR, dns["zones"][0])
-    zone_before = hosts["ns1"].file(zone_file).content_string
-    hosts["mail-alpha"].run_test("postconf -e home_mailbox=mbox")
-    hosts["mail-alpha"].run_test("systemctl stop dovecot")
+    before = {"zone": hosts["ns1"].file(zone_file).content_string}
     hosts["ns1"].run_test("sh -c 'echo \"; edited by hand\" >> %s'" % zone_file)
+    hosts["ns1"].run_test("systemctl disable --now named")
+    hosts["ns1"].run_test("env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q bind9")
 
-    run = finished(site_playbook())
-    counts = run.changed()
-    assert counts["mail-alpha"] > 0 and counts["ns1"] > 0 and counts["mail-beta"] == 0, run.output
-    assert run.hosts_under(POSTCONF_TASK) == ["mail-alpha"]
-    assert run.hosts_under(ZONE_TASK) == ["ns1"]
-    assert hosts["mail-alpha"].check_output("postconf -h home_mailbox") == "Maildir/"
-    assert hosts["mail-alpha"].service("dovecot").is_running
-    zone_after = hosts["ns1"].file(zone_file).content_string
-    assert "edited by hand" not in zone_after
-    assert SERIAL_LINE.sub("", zone_after) == SERIAL_LINE.sub("", zone_before)
-    assert int(SERIAL_LINE.search(zone_after).group(1)) > int(SERIAL_LINE.search(zone_before).group(1))
+    hosts["mail-alpha"].run_test("postconf -e home_mailbox=mbox")
+    hosts["mail-alpha"].run_test("systemctl disable --now postfix")
+    hosts["mail-alpha"].run_test("sed -i 's/^ssl = required/ssl = yes/' /etc/dovecot/conf.d/10-ssl.conf")
 
-    again = finished(site_playbook())
-    assert again.changed() == dict.fromkeys(LAB_SERVERS, 0), again.output
+    hosts["mail-beta"].run_test("env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q dovecot-pop3d")
+    hosts["mail-beta"].run_test("sh -c 'echo \"%s\" >> /etc/dovecot/conf.d/10-auth.conf'" % DOVECOT_23_LINE)
+    refused = hosts["mail-beta"].run("systemctl restart dovecot")
+    hosts["mail-beta"].run_test("systemctl disable --now dovecot")
+
+    repair = finished(PlaybookRun())
+    again = finished(PlaybookRun())
+    return {"before": before, "zone_file": zone_file, "refused": refused, "repair": repair, "again": again}
+
+
+def test_drift_is_reported_as_changed_on_each_host(drift):
+    """The repair run reports changes on every host it had to put right, and only there."""
+    assert drift["refused"].rc != 0, "Dovecot 2.4 started with a 2.3 setting"
+    counts = drift["repair"].changed()
+    assert all(counts[name] > 0 for name in LAB_SERVERS), drift["repair"].output
+
+
+def test_zone_named_and_bind9_come_back(drift, hosts, dns, client):
+    """named is installed, enabled and running again and answers the zone's SOA from the client;
+    the zone file has the same records as before with a higher serial (so secondaries take it)."""
+    assert hosts["ns1"].package("bind9").is_installed
+    assert hosts["ns1"].service("named").is_enabled and hosts["ns1"].service("named").is_running
+    soa = client.check_output("dig +short @%s %s SOA", dns["address"], dns["zones"][0])
+    assert soa, "no SOA from ns1"
+    after = hosts["ns1"].file(drift["zone_file"]).content_string
+    assert "edited by hand" not in after
+    assert SERIAL_LINE.sub("", after) == SERIAL_LINE.sub("", drift["before"]["zone"])
+    assert int(SERIAL_LINE.search(after).group(1)) > int(SERIAL_LINE.search(drift["before"]["zone"]).group(1))
+
+
+def test_postfix_and_main_cf_come_back(drift, servers, client):
+    """mail-alpha's Postfix is enabled and running with main.cf put back, and greets on 25 and 587."""
+    server = servers["mail-alpha"]
+    assert server["host"].check_output("postconf -h home_mailbox") == "Maildir/"
+    assert server["host"].service("postfix").is_enabled
+    for port in (25, 587):
+        greeting = probe(client, "ehlo", "--server", server["address"], "--port", port)["greeting"]
+        assert greeting == "220 %s ESMTP" % server["hostname"]
+
+
+def test_edited_dovecot_file_comes_back(drift, servers, client):
+    """mail-alpha's 10-ssl.conf says ssl = required again and IMAP logins work after STARTTLS."""
+    server = servers["mail-alpha"]
+    assert server["host"].check_output("doveconf -h ssl") == "required"
+    assert imap_login(client, server)
+
+
+def test_removed_pop3_package_serves_pop3_again(drift, servers, client):
+    """On mail-beta dovecot-pop3d is back, and Dovecot was restarted so that POP3 answers (995)."""
+    server = servers["mail-beta"]
+    assert server["host"].package("dovecot-pop3d").is_installed
+    assert server["host"].socket("tcp://0.0.0.0:995").is_listening
+    assert pop3_login(client, server)
+
+
+def test_dovecot_23_setting_on_24_is_translated_and_dovecot_starts(drift, servers, client):
+    """The appended 2.3 line no longer stops Dovecot 2.4: the role's own value wins, doveconf is
+    clean, Dovecot is enabled and running, and cleartext logins stay refused outside TLS."""
+    host = servers["mail-beta"]["host"]
+    assert not re.search(r"^%s" % re.escape(DOVECOT_23_LINE), host.file("/etc/dovecot/conf.d/10-auth.conf").content_string, re.MULTILINE)
+    assert host.run("doveconf -n").rc == 0
+    assert host.check_output("doveconf -h auth_allow_cleartext") == "no"
+    assert host.service("dovecot").is_enabled and host.service("dovecot").is_running
+    assert imap_login(client, servers["mail-beta"])
+
+
+def test_run_after_repair_is_silent(drift):
+    """The run after the repair changes nothing on any host."""
+    assert drift["again"].changed() == dict.fromkeys(LAB_SERVERS, 0), drift["again"].output
+
+
+def test_offline_rerun_repairs_main_cf(site_playbook, servers):
+    """With every package in, no reachable mirror and package lists a week old, a run that repairs a
+    hand-edited main.cf succeeds: the lists are refreshed only when a package is missing."""
+    host = servers["mail-alpha"]["host"]
+    proxy = host.file(APT_PROXY_FILE).content_string
+    host.run_test("mv %s /root/apt-proxy.saved", APT_PROXY_FILE)
+    # Nothing listens on the discard port: every fetch fails at once.
+    host.run_test("sh -c 'echo Acquire::http::Proxy \\\"http://127.0.0.1:9\\\"\\; > %s'" % APT_PROXY_FILE)
+    try:
+        host.run_test("find /var/lib/apt/lists /var/cache/apt -maxdepth 1 -type f -exec touch -d '8 days ago' {} +")
+        host.run_test("postconf -e disable_vrfy_command=no")
+        run = finished(site_playbook("--limit", "mail-alpha"))
+        assert run.changed()["mail-alpha"] > 0, run.output
+        assert host.check_output("postconf -h disable_vrfy_command") == "yes"
+        assert run.hosts_that_ran("Refresh the package lists and install Postfix") == []
+    finally:
+        host.run_test("mv /root/apt-proxy.saved %s", APT_PROXY_FILE)
+    assert host.file(APT_PROXY_FILE).content_string == proxy
 
 
 def test_check_mode_reports_drift_and_leaves_it(site_playbook, hosts):
+    """--check on a hand-edited main.cf reports the change on that host only and writes nothing;
+    the next run puts it right."""
     hosts["mail-beta"].run_test("postconf -e disable_vrfy_command=no")
     check = finished(site_playbook("--check"))
     assert check.changed()["mail-beta"] > 0 and check.changed()["mail-alpha"] == 0, check.output
@@ -104,7 +183,7 @@ def test_check_mode_reports_drift_and_leaves_it(site_playbook, hosts):
 
 
 def test_changed_setting_is_applied_and_taken_back(site_playbook, servers):
-    """A new value in the inventory is a new fingerprint: the roles run, and again when it goes."""
+    """A new value in the inventory is applied on every mail server, and taken back when it goes."""
     banner = "$myhostname ESMTP changed setting"
     applied = finished(site_playbook("-e", json.dumps({"postfix_extra_settings": {"smtpd_banner": banner}})))
     assert all(applied.changed()[name] > 0 for name in servers), applied.output

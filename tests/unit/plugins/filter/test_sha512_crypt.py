@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.tkj.mailserver.plugins.filter.sha512_crypt import FilterModule, sha512_crypt
+from ansible_collections.tkj.mailserver.plugins.filter.sha512_crypt import FilterModule, mail_user_password, sha512_crypt
 
 # The SHA-512 test vectors of Ulrich Drepper's "Unix crypt using SHA-256 and SHA-512" as
 # (salt setting, password, expected crypt() output), verbatim; the rounds are read from the setting.
@@ -96,9 +97,32 @@ def test_long_salt_is_truncated_to_16_characters():
     assert sha512_crypt(SECRET, "abcdefghijklmnopqrstuvwxyz") == sha512_crypt(SECRET, "abcdefghijklmnop")
 
 
-def test_filter_module_exposes_the_filter():
-    """FilterModule maps the name sha512_crypt to the function."""
-    assert FilterModule().filters() == {"sha512_crypt": sha512_crypt}
+def test_filter_module_exposes_the_filters():
+    """FilterModule maps the names sha512_crypt and mail_user_password to the functions."""
+    assert FilterModule().filters() == {"sha512_crypt": sha512_crypt, "mail_user_password": mail_user_password}
+
+
+def test_mail_user_password_hashes_with_a_salt_fixed_per_host_and_user():
+    """A plain password is hashed with the first 16 hex digits of SHA-256(HOST:NAME) as salt, the
+    salt the dovecot role has always used, so hashes of existing users stay the same."""
+    salt = hashlib.sha256(b"mail.nida.com:nida").hexdigest()[:16]
+    user = {"name": "nida", "password": SECRET}
+    assert mail_user_password(user, "mail.nida.com") == sha512_crypt(SECRET, salt)
+    assert mail_user_password(user, "mail.nida.com") == mail_user_password(dict(user), "mail.nida.com")
+    assert mail_user_password(user, "mail.other.test") != mail_user_password(user, "mail.nida.com")
+
+
+def test_mail_user_password_keeps_a_given_hash():
+    """password_hash is used as it is."""
+    given = "$6$tkjsalt$x2bQBhbm7Vq1yqG1Hc1uFqFf0Hn0ZrIhk1wJ0f3Ztq0"
+    assert mail_user_password({"name": "nida", "password_hash": given}, "mail.nida.com") == given
+
+
+def test_mail_user_password_refuses_a_user_without_a_name():
+    """Something that is not a user {name, ...} is an error that shows no password."""
+    with pytest.raises(AnsibleFilterError) as error:
+        mail_user_password({"password": SECRET}, "mail.nida.com")
+    assert "expected a user" in str(error.value) and SECRET not in str(error.value)
 
 
 @pytest.mark.parametrize("password, salt, rounds, message", [
