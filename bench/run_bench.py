@@ -42,7 +42,8 @@ CONTROLLER_ACTIONS = {
     "add_host", "assert", "debug", "fail", "group_by", "import_role", "import_tasks", "include_role",
     "include_tasks", "include_vars", "meta", "set_fact", "set_stats", "validate_argument_spec",
 }
-APT_ACTIONS = {"apt", "ansible.builtin.apt", "ansible.legacy.apt"}
+# The collection installs through tkj.mailserver.packages, which runs ansible.builtin.apt when a package is missing.
+APT_ACTIONS = {"apt", "ansible.builtin.apt", "ansible.legacy.apt", "tkj.mailserver.packages"}
 # One mail user, as in the tutorial's lab (lab_users of inventories/lab is empty).
 BENCH_VARS = {
     "ansible_connection": "community.docker.docker",

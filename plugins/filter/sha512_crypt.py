@@ -158,20 +158,8 @@ def sha512_crypt(password, salt, rounds=ROUNDS_DEFAULT):
     return f"$6${rounds_field}{salt}${encoded}"
 
 
-def mail_user_password(user, host):
-    """The crypt(3) hash for a mail user {name, password | password_hash} of the dovecot role: its
-    password_hash as given, or its password hashed with a salt fixed per host and user (the first 16
-    hex digits of SHA-256 of HOST:NAME), so that every run gives the same hash."""
-    if not isinstance(user, dict) or not isinstance(user.get("name"), str):
-        raise AnsibleFilterError("mail_user_password: expected a user {name, password | password_hash}")
-    if user.get("password_hash"):
-        return user["password_hash"]
-    salt = hashlib.sha256(("%s:%s" % (host, user["name"])).encode("utf-8")).hexdigest()[:SALT_MAX_LENGTH]
-    return sha512_crypt(user.get("password") or "", salt)
-
-
 class FilterModule:
     """The tkj.mailserver filters defined in this file."""
 
     def filters(self):
-        return {"sha512_crypt": sha512_crypt, "mail_user_password": mail_user_password}
+        return {"sha512_crypt": sha512_crypt}

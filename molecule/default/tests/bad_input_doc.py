@@ -25,9 +25,10 @@ INTRO = """\
 # Bad input
 
 What tkj.mailserver does with wrong settings: each row is a mistake it refuses, the message it
-gives, and what it leaves untouched. None of them changes a host. A wrong role variable stops
-`playbooks/site.yml` in its first play, which checks every host (the roles' `meta/argument_specs.yml`
-and `tasks/validate.yml`) before any host is changed. A wrong module argument is refused by the
+gives, and what it leaves untouched. None of them changes a host. A wrong role variable stops its
+role at the checks it runs first (its `meta/argument_specs.yml`, then its `tasks/validate.yml`),
+before any task that changes the host; the host then takes no further part in the run. A wrong
+module argument is refused by the
 module before it writes; where only Postfix's, Dovecot's or BIND's own checker can tell, the module
 checks the new file with it and keeps the old one (byte-identical) when it is rejected.
 

@@ -13,7 +13,8 @@ import subprocess
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.tkj.mailserver.plugins.filter.sha512_crypt import FilterModule, mail_user_password, sha512_crypt
+from ansible_collections.tkj.mailserver.plugins.filter.sha512_crypt import FilterModule, sha512_crypt
+from ansible_collections.tkj.mailserver.plugins.filter.mail_user_password import mail_user_password
 
 # The SHA-512 test vectors of Ulrich Drepper's "Unix crypt using SHA-256 and SHA-512" as
 # (salt setting, password, expected crypt() output), verbatim; the rounds are read from the setting.
@@ -97,9 +98,9 @@ def test_long_salt_is_truncated_to_16_characters():
     assert sha512_crypt(SECRET, "abcdefghijklmnopqrstuvwxyz") == sha512_crypt(SECRET, "abcdefghijklmnop")
 
 
-def test_filter_module_exposes_the_filters():
-    """FilterModule maps the names sha512_crypt and mail_user_password to the functions."""
-    assert FilterModule().filters() == {"sha512_crypt": sha512_crypt, "mail_user_password": mail_user_password}
+def test_filter_module_exposes_the_filter():
+    """FilterModule maps the name sha512_crypt to the function."""
+    assert FilterModule().filters() == {"sha512_crypt": sha512_crypt}
 
 
 def test_mail_user_password_hashes_with_a_salt_fixed_per_host_and_user():
