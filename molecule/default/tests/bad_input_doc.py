@@ -44,7 +44,7 @@ default scenario. Each module row runs on both servers (Debian 12 and Debian 13 
 Postfix, Dovecot and BIND) as `ansible <server> -m <module> -a <the row's arguments>`; each
 role-variable row, which the controller checks, runs on one of them in turn as
 `ansible-playbook playbooks/site.yml --limit <server> -e @<the row's values>`. The test asserts that
-the run fails with the message shown (for role variables: in the check play, at the named task);
+the run fails with the message shown (for role variables: at the named task of the role's checks);
 that afterwards the SHA-256 of every file under `/etc/postfix`, `/etc/dovecot` and `/etc/bind` (so
 `main.cf`, `master.cf`, `named.conf.*` and the zone files) and of `/etc/mailname`,
 `/etc/default/named`, `/etc/passwd`, `/etc/shadow` and debconf's `config.dat` is the same as before
@@ -78,7 +78,7 @@ def row(case):
         untouched = "%s, byte-identical: refused by %s." % (MODULE_FILES[case["module"]], case["caught_by"])
     else:
         given = "%s: `%s`" % (case["what"], flow(case["vars"]))
-        untouched = "Every file and service on every host: the check play stops at `%s`." % case["caught_by"]
+        untouched = "Every file and service on every host: the role stops at `%s`, before it changes anything." % case["caught_by"]
     return "| %s | `%s` | %s |" % (cell(given), cell(case["message"]), cell(untouched))
 
 
