@@ -52,7 +52,7 @@ options:
     type: list
     elements: dict
     required: true
-    version_added: 0.2.0
+    version_added: 0.3.0
     suboptions:
       zone:
         description:
@@ -209,7 +209,7 @@ zones:
   returned: success
   type: list
   elements: dict
-  version_added: 0.2.0
+  version_added: 0.3.0
   contains:
     zone:
       description: Name of the zone, in lower case without trailing dot.
