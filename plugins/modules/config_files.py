@@ -149,6 +149,7 @@ files:
   description: One entry per item of O(files), in the same order.
   returned: always
   type: list
+  version_added: 0.3.0
   elements: dict
   contains:
     path:

@@ -50,6 +50,7 @@ options:
         of its own, with the same meaning. Each file may be listed once.
       - Mutually exclusive with O(path), O(settings), O(mail_location) and O(absent), which edit one file.
     type: list
+    version_added: 0.3.0
     elements: dict
     suboptions:
       path:
@@ -241,6 +242,7 @@ translated:
       A 2.3 C(mail_location) line is one item per 2.4 setting it becomes. Empty on Dovecot 2.3.
   returned: always
   type: list
+  version_added: 0.3.0
   elements: dict
   contains:
     path:
@@ -285,6 +287,7 @@ backup_files:
   description: The backup copy of each changed file, by file, when O(backup=true).
   returned: changed and O(backup=true)
   type: dict
+  version_added: 0.3.0
   sample: {/etc/dovecot/conf.d/10-mail.conf: "/etc/dovecot/conf.d/10-mail.conf.12345.2024-01-01@12:00:00~"}
 diff:
   description: The file before and after (with C(--diff)); with O(files), a list of those, one per file.
