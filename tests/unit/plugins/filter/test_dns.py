@@ -58,4 +58,3 @@ def test_a_zone_that_is_not_a_zone_is_refused(bad):
 def test_filter_module_exposes_the_filters():
     """FilterModule maps each name to its function."""
     assert FilterModule().filters() == {"zone_files": zone_files, "mx_targets": mx_targets, "address_names": address_names}
-
