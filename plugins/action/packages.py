@@ -12,20 +12,19 @@ a few milliseconds, offline; the install itself is left to ansible.builtin.apt."
 
 from __future__ import annotations
 
-import re
 import shlex
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
+# A plain Debian package name (no version, release or architecture): what dpkg-query can be asked.
+from ansible_collections.tkj.mailserver.plugins.module_utils._debconf import PACKAGE_NAME
 
 ARGUMENT_SPEC = {
     "name": {"type": "list", "elements": "str", "required": True},
     "policy_rc_d": {"type": "int"},
     "cache_valid_time": {"type": "int", "default": 3600},
 }
-# A plain Debian package name (no version, release or architecture): what dpkg-query can be asked.
-PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 # One line of the query below: dpkg's three status letters, a tab, the package name.
 QUERY_FORMAT = r"${db:Status-Abbrev}\t${Package}\n"
 

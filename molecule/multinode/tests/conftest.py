@@ -151,21 +151,9 @@ class PlaybookRun:
                     found.update(task["hosts"])
         return found
 
-    def hosts_that_ran(self, name, changed=None):
-        """The hosts, sorted, where the task called ``name`` ran (was not skipped); with ``changed``
-        True or False, only those where it did or did not change something."""
-        return sorted(host for host, result in self.task_results(name).items()
-                      if not result.get("skipped") and (changed is None or bool(result.get("changed")) == changed))
-
-    def messages(self):
-        """Every message the run's results carry (msg of each result and loop item), as one text."""
-        texts = []
-        for play in self.results()["plays"]:
-            for task in play["tasks"]:
-                for result in task["hosts"].values():
-                    texts.append(str(result.get("msg", "")))
-                    texts.extend(str(item.get("msg", "")) for item in result.get("results", []) if isinstance(item, dict))
-        return "\n".join(texts)
+    def hosts_that_ran(self, name):
+        """The hosts, sorted, where the task called ``name`` ran (was not skipped)."""
+        return sorted(host for host, result in self.task_results(name).items() if not result.get("skipped"))
 
 
 @pytest.fixture
