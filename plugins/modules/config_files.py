@@ -80,6 +80,13 @@ options:
             path of the temporary file goes, for example V(named-checkconf %s). It runs without a shell.
           - Refused when O(files[].state=directory).
         type: str
+      secret:
+        description:
+          - The content is a secret, such as a private key. It is never shown. The diff says only that
+            it changes, and the value is masked wherever Ansible would print it.
+        type: bool
+        default: false
+        version_added: 0.4.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - tkj.mailserver.config_file
@@ -197,6 +204,8 @@ SYMBOLIC_MODE = re.compile(r"^%s(?:,%s)*$" % (SYMBOLIC_CLAUSE, SYMBOLIC_CLAUSE))
 # The mode a new file or directory starts with, whatever the umask; a symbolic mode is applied to it.
 NEW_FILE_MODE = 0o644
 NEW_DIRECTORY_MODE = 0o755
+# What the diff shows instead of a secret content.
+SECRET_SHOWN_AS = "(secret content, not shown)\n"
 
 
 def is_octal(mode):
@@ -272,6 +281,9 @@ def validation_error(module, item, temp_path):
     """Run the item's validate command on ``temp_path``; return why it rejected the content, or None."""
     command = [word.replace("%s", temp_path) for word in shlex.split(item["validate"])]
     rc, out, err = module.run_command(command)
+    if rc != 0 and item["secret"]:
+        # What the checker printed may quote the secret.
+        return "%s rejected it (rc %d); its output is not shown, the content is secret" % (command[0], rc)
     if rc != 0:
         return "%s rejected it (rc %d): %s" % (command[0], rc, (err or out).strip().replace(temp_path, item["path"]))
     return None
@@ -307,6 +319,7 @@ def main():
         group=dict(type="str"),
         mode=dict(type="raw"),
         validate=dict(type="str"),
+        secret=dict(type="bool", default=False),
     )
     module = AnsibleModule(
         argument_spec=dict(
@@ -316,6 +329,9 @@ def main():
         supports_check_mode=True,
     )
     files = module.params["files"]
+    for item in files:
+        if item["secret"] and item["content"]:
+            module.no_log_values.add(item["content"])
     try:
         check_files(files)
     except InputError as error:
@@ -331,7 +347,8 @@ def main():
         if item["state"] == "absent":
             if exists:
                 to_remove.append(item)
-                diffs.append({"before_header": path, "after_header": path, "before": read_text(path) or "", "after": ""})
+                before = SECRET_SHOWN_AS if item["secret"] else read_text(path) or ""
+                diffs.append({"before_header": path, "after_header": path, "before": before, "after": ""})
             result["changed"] = exists
             continue
         if item["state"] == "directory":
@@ -343,7 +360,10 @@ def main():
             before = read_text(path) if exists else None
             if before != item["content"]:
                 to_write.append(item)
-                diffs.append(file_diff(path, before, item["content"]))
+                if item["secret"]:
+                    diffs.append(file_diff(path, None if before is None else SECRET_SHOWN_AS, "(new) " + SECRET_SHOWN_AS))
+                else:
+                    diffs.append(file_diff(path, before, item["content"]))
             result["changed"] = before != item["content"]
         if not result["changed"]:
             existing.append((item, result))
