@@ -15,10 +15,9 @@ from __future__ import annotations
 import shlex
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
 # A plain Debian package name (no version, release or architecture): what dpkg-query can be asked.
 from ansible_collections.tkj.mailserver.plugins.module_utils._debconf import PACKAGE_NAME
+from ansible_collections.tkj.mailserver.plugins.plugin_utils._action import CollectionAction
 
 ARGUMENT_SPEC = {
     "name": {"type": "list", "elements": "str", "required": True},
@@ -39,19 +38,14 @@ def installed(output):
     return names
 
 
-class ActionModule(ActionBase):
+class ActionModule(CollectionAction):
     """Install Debian packages, asking the package lists and the mirror only when one is missing."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = True
+    NAME = "packages"
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
-        self._supports_check_mode = True
-        result = super().run(tmp, task_vars)
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validation.error_messages:
-            raise AnsibleActionFail("tkj.mailserver.packages: %s" % "; ".join(validation.error_messages))
-        args = validation.validated_parameters
+        result, args = self.start(tmp, task_vars)
         bad = [name for name in args["name"] if not PACKAGE_NAME.match(name)]
         if bad:
             raise AnsibleActionFail("tkj.mailserver.packages: name takes plain package names (no version or architecture); "
