@@ -28,7 +28,7 @@ LAB_VALUES ?= inventories/docker-lab/lab.yml
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := build/galaxy/tkj-mailserver-$(VERSION).tar.gz
 # Paths that must never ship in the tarball (galaxy.yml build_ignore keeps them out).
-NOT_SHIPPED := (^|/)(\.venv|build|\.cache|\.ansible|\.pytest_cache|\.git|\.tox|__pycache__)(/|$$)|\.pyc$$
+NOT_SHIPPED := (^|/)(\.venv|build|\.cache|\.ansible|\.pytest_cache|\.git|\.tox|__pycache__|\.lab-ca)(/|$$)|\.pyc$$
 SCENARIOS := $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .PHONY: help venv collection-path docker image lint unit sanity galaxy ee changelog molecule test lab lab-down bench load clean

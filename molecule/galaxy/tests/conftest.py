@@ -10,7 +10,7 @@ import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 
-from mailtests import install_probe  # noqa: E402  pylint: disable=wrong-import-position
+from mailtests import install_probe, lab_ca_file  # noqa: E402  pylint: disable=wrong-import-position
 
 SCENARIO = pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 PROJECT = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
@@ -38,6 +38,8 @@ def installed():
 
 
 @pytest.fixture(scope="module")
-def mail_client(host):
-    """mailprobe.py in the container, so the tests talk SMTP and IMAP to it over loopback."""
-    install_probe(host)
+def mail_client(host, playbook_vars):
+    """mailprobe.py in the container, so the tests talk SMTP and IMAP to it over loopback, to the
+    mail host's name, verifying its certificate against the lab CA the playbook made."""
+    install_probe(host, ca_file=lab_ca_file(os.environ["MOLECULE_INVENTORY_FILE"]),
+                  server="mail.%s" % playbook_vars["galaxy_domain"], connect="127.0.0.1")
