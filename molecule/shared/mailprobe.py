@@ -1,8 +1,13 @@
 """A small mail client for the tests, run inside the test containers (Python stdlib only).
 
 Each command prints one JSON object. The password comes from the MAILPROBE_PASSWORD environment
-variable, never from the command line. TLS certificates are not verified: the lab uses Debian's
-self-signed snakeoil certificate.
+variable, never from the command line.
+
+TLS is always verified, as a careful mail client does: the server's certificate must chain to
+--cafile (the lab CA) and name --server. --connect ADDRESS connects there instead of resolving
+--server (as curl's --resolve), so a test can reach a server by address and still check its name.
+A certificate that does not verify is reported as "tls_error". Defaults for --server, --connect and
+--cafile come from tkj-mailprobe.json beside this file, when it exists.
 
   mailprobe.py send    --server H --port 25 --sender A --to B --subject S [--body T | --size N]
                        [--starttls] [--user U]
@@ -32,11 +37,33 @@ import time
 TIMEOUT = 20
 
 
+DEFAULTS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tkj-mailprobe.json")
+ARGS = None
+
+
 def tls_context():
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
+    """Verify the peer against --cafile (or the system's CAs) and check that it is --server."""
+    context = ssl.create_default_context(cafile=ARGS.cafile or None)
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
     return context
+
+
+def pin_address(name, address):
+    """Resolve ``name`` to ``address`` in this process, whatever DNS says (curl's --resolve)."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        return real_getaddrinfo(address if host == name else host, *args, **kwargs)
+
+    socket.getaddrinfo = getaddrinfo
+
+
+def tls_details(sock):
+    """What the TLS session says about itself: protocol and the certificate's subject name."""
+    peer = sock.getpeercert() or {}
+    subject = dict(item[0] for item in peer.get("subject", ()))
+    return {"version": sock.version(), "peer": subject.get("commonName", "")}
 
 
 def password():
@@ -62,6 +89,7 @@ def smtp_connect(args):
     result = {"features_plain": sorted(client.esmtp_features)}
     if args.starttls:
         client.starttls(context=tls_context())
+        result["tls"] = tls_details(client.sock)
         client.ehlo("probe.invalid")
         result["features_tls"] = sorted(client.esmtp_features)
     return client, result
@@ -71,7 +99,10 @@ def cmd_ehlo(args):
     sock = socket.create_connection((args.server, args.port), timeout=TIMEOUT)
     greeting = sock.recv(1024).decode("utf-8", "replace").strip()
     sock.close()
-    client, result = smtp_connect(args)
+    try:
+        client, result = smtp_connect(args)
+    except ssl.SSLError as error:
+        return {"greeting": greeting, "tls_error": str(error)}
     client.quit()
     result["greeting"] = greeting
     return result
@@ -89,6 +120,9 @@ def cmd_send(args):
     message = build_message(args)
     try:
         client, result = smtp_connect(args)
+    except ssl.SSLError as error:
+        return {"ok": False, "code": None, "error": str(error), "tls_error": str(error)}
+    try:
         if args.user:
             client.login(args.user, password())
             result["authenticated"] = True
@@ -193,10 +227,13 @@ def cmd_imap(args):
             if args.starttls:
                 client.starttls(ssl_context=tls_context())
         capabilities = sorted(client.capabilities)
+        tls = tls_details(client.sock) if (args.ssl or args.starttls) else None
         client.login(args.user, password())
+    except ssl.SSLError as error:
+        return {"login": False, "error": str(error), "tls_error": str(error)}
     except imaplib.IMAP4.error as error:
         return {"login": False, "error": str(error)}
-    result = {"login": True, "capabilities": capabilities, "messages": []}
+    result = {"login": True, "capabilities": capabilities, "messages": [], "tls": tls}
     if args.subject:
         client.select("INBOX", readonly=True)
         status, data = client.search(None, "SUBJECT", '"%s"' % args.subject)
@@ -215,11 +252,14 @@ def cmd_pop3(args):
             client = poplib.POP3(args.server, args.port, timeout=TIMEOUT)
             if args.starttls:
                 client.stls(context=tls_context())
+        tls = tls_details(client.sock) if (args.ssl or args.starttls) else None
         client.user(args.user)
         client.pass_(password())
+    except ssl.SSLError as error:
+        return {"login": False, "error": str(error), "tls_error": str(error)}
     except poplib.error_proto as error:
         return {"login": False, "error": error.args[0].decode("utf-8", "replace")}
-    result = {"login": True, "messages": []}
+    result = {"login": True, "messages": [], "tls": tls}
     count, _size = client.stat()
     for number in range(1, count + 1):
         _response, lines, _octets = client.retr(number)
@@ -231,9 +271,16 @@ def cmd_pop3(args):
 
 
 def main():
+    global ARGS  # pylint: disable=global-statement
+    defaults = {}
+    if os.path.exists(DEFAULTS_FILE):
+        with open(DEFAULTS_FILE) as stream:
+            defaults = json.load(stream)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["send", "ehlo", "vrfy", "imap", "pop3", "burst"])
-    parser.add_argument("--server", default="127.0.0.1")
+    parser.add_argument("--server", default=defaults.get("server", "127.0.0.1"))
+    parser.add_argument("--connect", default=defaults.get("connect"))
+    parser.add_argument("--cafile", default=defaults.get("cafile"))
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--starttls", action="store_true")
     parser.add_argument("--ssl", action="store_true")
@@ -247,7 +294,9 @@ def main():
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--deadline", type=float, default=60.0)
-    args = parser.parse_args()
+    args = ARGS = parser.parse_args()
+    if args.connect:
+        pin_address(args.server, args.connect)
     result = globals()["cmd_" + args.command.replace("-", "_")](args)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")

@@ -9,13 +9,32 @@ import time
 import uuid
 
 PROBE_PATH = "/usr/local/lib/tkj-mailprobe.py"
+PROBE_DEFAULTS = "/usr/local/lib/tkj-mailprobe.json"
+# The lab CA as the client has it: the file the playbook wrote on the controller, copied in.
+PROBE_CA = "/usr/local/lib/tkj-mailprobe-ca.crt"
 PROBE_SOURCE = pathlib.Path(__file__).with_name("mailprobe.py").read_bytes()
 
 
-def install_probe(host):
-    """Copy mailprobe.py into the container (once per container and test session)."""
-    encoded = base64.b64encode(PROBE_SOURCE).decode()
-    host.run_test("echo %s | base64 -d > %s", encoded, PROBE_PATH)
+def lab_ca_file(inventory_file):
+    """The lab CA certificate on the controller: .lab-ca/lab-ca.crt in the inventory's directory (the tls role's
+    default tls_ca_dir), the file students import."""
+    return pathlib.Path(inventory_file).parent / ".lab-ca" / "lab-ca.crt"
+
+
+def put_file(host, path, data):
+    """Write ``data`` (bytes) to ``path`` in the container."""
+    host.run_test("echo %s | base64 -d > %s", base64.b64encode(data).decode(), path)
+
+
+def install_probe(host, ca_file=None, server=None, connect=None):
+    """Copy mailprobe.py into the container, with the lab CA it verifies servers against and, when
+    given, the server name and address it talks to by default."""
+    put_file(host, PROBE_PATH, PROBE_SOURCE)
+    defaults = {"server": server, "connect": connect}
+    if ca_file is not None:
+        put_file(host, PROBE_CA, pathlib.Path(ca_file).read_bytes())
+        defaults["cafile"] = PROBE_CA
+    put_file(host, PROBE_DEFAULTS, json.dumps({k: v for k, v in defaults.items() if v}).encode())
 
 
 def probe(host, *args, password=None):

@@ -1,6 +1,7 @@
 """Fixtures for the default scenario: the lab's values from the inventory and a mail client
 installed in each container."""
 
+import os
 import pathlib
 import sys
 
@@ -8,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 
-from mailtests import install_probe  # noqa: E402  pylint: disable=wrong-import-position
+from mailtests import install_probe, lab_ca_file  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,8 @@ def lab(host):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def mail_client(host):
-    """mailprobe.py in the container, so the tests talk SMTP/IMAP/POP3 to it over loopback."""
-    install_probe(host)
+def mail_client(host, lab):
+    """mailprobe.py in the container, so the tests talk SMTP/IMAP/POP3 to it over loopback, to the
+    mail host's name (never to the lab address in the inventory), verifying its certificate against
+    the lab CA file the playbook wrote on the controller."""
+    install_probe(host, ca_file=lab_ca_file(os.environ["MOLECULE_INVENTORY_FILE"]), server=lab["hostname"], connect="127.0.0.1")

@@ -7,9 +7,12 @@ import os
 import pytest
 import testinfra.utils.ansible_runner
 
-from mailtests import maildir_files_with, probe, unique_subject, wait_for
+from mailtests import PROBE_CA, lab_ca_file, maildir_files_with, probe, unique_subject, wait_for
 
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("mail_servers")
+CERT_FILE = "/etc/ssl/certs/tkj-mailserver.pem"
+KEY_FILE = "/etc/ssl/private/tkj-mailserver.key"
+LAB_CA_ON_HOST = "/usr/local/share/ca-certificates/tkj-lab-ca.crt"
 
 
 @pytest.mark.parametrize("package", ["bind9", "postfix", "dovecot-imapd", "dovecot-pop3d"])
@@ -179,3 +182,61 @@ def test_submission_refuses_mail_without_login(host, lab):
                    "--subject", unique_subject("no-login"), "--body", "x")
     assert not result["ok"]
     assert result["code"] in (530, 554), result
+
+
+# Every port with TLS, and how openssl s_client starts it there.
+TLS_PORTS = [(25, "-starttls smtp"), (587, "-starttls smtp"), (143, "-starttls imap"), (993, ""), (110, "-starttls pop3"), (995, "")]
+
+
+@pytest.mark.parametrize("port,starttls", TLS_PORTS, ids=[str(port) for port, _ in TLS_PORTS])
+def test_certificate_verifies_for_the_mail_host(host, lab, port, starttls):
+    """openssl s_client -verify_return_error -verify_hostname: on every TLS port the certificate
+    chains to the lab CA the playbook wrote on the controller and names the mail host."""
+    result = host.run("openssl s_client -connect 127.0.0.1:%s -servername %s -verify_return_error -verify_hostname %s"
+                      " -CAfile %s " + starttls + " </dev/null", str(port), lab["hostname"], lab["hostname"], PROBE_CA)
+    assert result.rc == 0, result.stdout + result.stderr
+    assert "Verify return code: 0 (ok)" in result.stdout
+
+
+def test_a_client_trusting_another_ca_is_refused(host, lab):
+    """A client whose only trusted CA is another one fails the handshake and sends no password:
+    Python (check_hostname), openssl and swaks --tls-verify."""
+    host.run_test("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=Another CA' -keyout /root/other-ca.key"
+                  " -out /root/other-ca.crt 2>/dev/null")
+    user = lab["users"][0]
+    imap = probe(host, "imap", "--cafile", "/root/other-ca.crt", "--port", 993, "--ssl", "--user", user["name"],
+                 password=user["password"])
+    assert imap["login"] is False and "certificate verify failed" in imap["tls_error"], imap
+    openssl = host.run("openssl s_client -connect 127.0.0.1:587 -starttls smtp -verify_return_error -CAfile /root/other-ca.crt </dev/null")
+    assert openssl.rc != 0
+    swaks = host.run("swaks --server 127.0.0.1 --port 587 --tls --tls-verify --tls-ca-path /root/other-ca.crt --quit-after TLS")
+    assert swaks.rc != 0 and "verify" in swaks.stdout.lower(), swaks.stdout
+
+
+def test_swaks_submits_over_verified_tls(host, lab):
+    """swaks --tls-verify with the lab CA logs in on 587 and the message is delivered."""
+    sender, recipient = lab["users"][0], lab["users"][-1]
+    subject = unique_subject("swaks")
+    result = host.run("swaks --server 127.0.0.1 --port 587 --tls --tls-verify --tls-ca-path %s --auth LOGIN --auth-user %s"
+                      " --auth-password %s --from %s@%s --to %s@%s --header %s", PROBE_CA, sender["name"],
+                      sender["password"], sender["name"], lab["domain"], recipient["name"], lab["domain"], "Subject: " + subject)
+    assert result.rc == 0, result.stdout
+    wait_for(lambda: maildir_files_with(host, recipient["name"], subject), what="delivery of the swaks message")
+
+
+def test_lab_ca_published_over_http(host, lab):
+    """curl http://MAILHOST/lab-ca.crt gives exactly the CA file the playbook wrote on the controller."""
+    served = host.check_output("curl --silent --fail --resolve %s:80:127.0.0.1 http://%s/lab-ca.crt", lab["hostname"], lab["hostname"])
+    assert served.strip() == lab_ca_file(os.environ["MOLECULE_INVENTORY_FILE"]).read_text().strip()
+
+
+def test_postfix_and_dovecot_use_the_lab_certificate(host):
+    """Postfix and Dovecot use the tls role's certificate and key; Postfix checks peers against the
+    lab CA and records TLS in the Received header."""
+    settings = {name.strip(): value.strip() for name, _equals, value in (line.partition("=") for line in host.check_output("postconf -n").splitlines())}
+    assert settings["smtpd_tls_cert_file"] == CERT_FILE and settings["smtpd_tls_key_file"] == KEY_FILE
+    assert settings["smtp_tls_CAfile"] == settings["smtpd_tls_CAfile"] == LAB_CA_ON_HOST
+    assert settings["smtpd_tls_received_header"] == "yes"
+    assert host.check_output("doveconf -h %s", "ssl_cert" if host.check_output("dovecot --version").startswith("2.3") else "ssl_server_cert_file").lstrip("<") == CERT_FILE
+    key = host.file(KEY_FILE)
+    assert (key.user, key.group, key.mode) == ("root", "root", 0o600)

@@ -14,7 +14,7 @@ import testinfra
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 
-from mailtests import install_probe  # noqa: E402  pylint: disable=wrong-import-position
+from mailtests import install_probe, lab_ca_file  # noqa: E402  pylint: disable=wrong-import-position
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 SITE_PLAYBOOK = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "playbooks" / "site.yml"
@@ -36,7 +36,7 @@ def hosts():
 @pytest.fixture(scope="session")
 def client(hosts):
     """The client container, with the mail client installed."""
-    install_probe(hosts["client"])
+    install_probe(hosts["client"], ca_file=lab_ca_file(INVENTORY))
     return hosts["client"]
 
 
@@ -48,16 +48,19 @@ def client_address(hosts):
 
 @pytest.fixture(scope="session")
 def servers(hosts):
-    """Each mail server's values from the inventory: domain, host name, address, its one user."""
+    """Each mail server's values from the inventory: domain, host name, address, its one user, and
+    ``at``, the mail client's arguments to reach it by address and verify its certificate's name."""
     result = {}
     for name in ("mail-alpha", "mail-beta"):
         variables = hosts[name].ansible.get_variables()
         user = variables["dovecot_users"][0]
+        address = hosts[name].interface("eth0").addresses[0]
         result[name] = {
+            "at": ["--server", variables["postfix_hostname"], "--connect", address],
             "host": hosts[name],
             "domain": variables["postfix_domain"],
             "hostname": variables["postfix_hostname"],
-            "address": hosts[name].interface("eth0").addresses[0],
+            "address": address,
             "user": user["name"],
             "password": user["password"],
             "email": "%s@%s" % (user["name"], variables["postfix_domain"]),

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import PlaybookRun
-from mailtests import probe
+from mailtests import lab_ca_file, probe
 
 ROLES = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "roles"
 ZONE_DIR = yaml.safe_load((ROLES / "dns" / "defaults" / "main.yml").read_text(encoding="utf-8"))["dns_zone_dir"]
@@ -21,6 +21,7 @@ LAB_SERVERS = ["ns1", "mail-alpha", "mail-beta"]
 PLAYBOOK_TIMEOUT = 300
 # A task of each role that runs (and checks) on every run.
 ROLE_TASKS = {
+    "tls": "Install this server's key and certificate",
     "dns": "Write named.conf.options, named.conf.local, named's startup options and the zone directory",
     "postfix": "Set main.cf and the submission service in master.cf",
     "dovecot": "Keep mail in ~/Maildir and accept logins only inside TLS, with this server's certificate",
@@ -29,6 +30,7 @@ SERIAL_LINE = re.compile(r"^\s*(\d{10}) ; serial$", re.MULTILINE)
 # What a student following a Dovecot 2.3 tutorial appends on Debian 13 (Dovecot 2.4 refuses it).
 DOVECOT_23_LINE = "disable_plaintext_auth = no"
 APT_PROXY_FILE = "/etc/apt/apt.conf.d/01tkj-proxy"
+CERT_FILE = "/etc/ssl/certs/tkj-mailserver.pem"
 
 
 def finished(run):
@@ -39,13 +41,13 @@ def finished(run):
 
 def imap_login(client, server, port=143):
     """True when the server's user logs in over IMAP (STARTTLS on 143)."""
-    return probe(client, "imap", "--server", server["address"], "--port", port, "--starttls", "--user", server["user"],
+    return probe(client, "imap", *server["at"], "--port", port, "--starttls", "--user", server["user"],
                  password=server["password"])["login"]
 
 
 def pop3_login(client, server):
     """True when the server's user logs in over POP3S (995)."""
-    return probe(client, "pop3", "--server", server["address"], "--port", 995, "--ssl", "--user", server["user"],
+    return probe(client, "pop3", *server["at"], "--port", 995, "--ssl", "--user", server["user"],
                  password=server["password"])["login"]
 
 
@@ -55,6 +57,7 @@ def test_every_role_task_runs_and_changes_nothing(site_playbook):
     run = finished(site_playbook())
     assert run.changed() == dict.fromkeys(LAB_SERVERS, 0), run.output
     assert run.hosts_that_ran(ROLE_TASKS["dns"]) == ["mail-beta", "ns1"]
+    assert run.hosts_that_ran(ROLE_TASKS["tls"]) == ["mail-alpha", "mail-beta"]
     assert run.hosts_that_ran(ROLE_TASKS["postfix"]) == ["mail-alpha", "mail-beta"]
     assert run.hosts_that_ran(ROLE_TASKS["dovecot"]) == ["mail-alpha", "mail-beta"]
     assert all(counts["ok"] > 20 for name, counts in run.recap().items() if name.startswith("mail-")), run.recap()
@@ -67,7 +70,8 @@ def drift(hosts, dns):
     ns1 (dns, Debian 13):         the zone file edited, named stopped and disabled, bind9 removed.
     mail-alpha (Debian 12):       main.cf edited, Postfix stopped and disabled, a Dovecot file edited.
     mail-beta (Debian 13):        dovecot-pop3d removed; the 2.3 line appended to conf.d/10-auth.conf,
-                                  so that Dovecot 2.4 refuses to (re)start; Dovecot stopped and disabled.
+                                  so that Dovecot 2.4 refuses to (re)start; Dovecot stopped and disabled;
+                                  the TLS certificate file deleted.
     """
     zone_file = "%s/db.%s" % (ZONE_DIR, dns["zones"][0])
     before = {"zone": hosts["ns1"].file(zone_file).content_string}
@@ -83,6 +87,7 @@ def drift(hosts, dns):
     hosts["mail-beta"].run_test("sh -c 'echo \"%s\" >> /etc/dovecot/conf.d/10-auth.conf'" % DOVECOT_23_LINE)
     refused = hosts["mail-beta"].run("systemctl restart dovecot")
     hosts["mail-beta"].run_test("systemctl disable --now dovecot")
+    hosts["mail-beta"].run_test("rm %s" % CERT_FILE)
 
     repair = finished(PlaybookRun())
     again = finished(PlaybookRun())
@@ -115,7 +120,7 @@ def test_postfix_and_main_cf_come_back(drift, servers, client):
     assert server["host"].check_output("postconf -h home_mailbox") == "Maildir/"
     assert server["host"].service("postfix").is_enabled
     for port in (25, 587):
-        greeting = probe(client, "ehlo", "--server", server["address"], "--port", port)["greeting"]
+        greeting = probe(client, "ehlo", *server["at"], "--port", port)["greeting"]
         assert greeting == "220 %s ESMTP" % server["hostname"]
 
 
@@ -124,6 +129,14 @@ def test_edited_dovecot_file_comes_back(drift, servers, client):
     server = servers["mail-alpha"]
     assert server["host"].check_output("doveconf -h ssl") == "required"
     assert imap_login(client, server)
+
+
+def test_deleted_certificate_comes_back(drift, servers, client):
+    """mail-beta's certificate file is installed again, the one the lab CA issued, and IMAPS verifies."""
+    server = servers["mail-beta"]
+    issued = (lab_ca_file(os.environ["MOLECULE_INVENTORY_FILE"]).parent / "issued" / "mail-beta.crt").read_text()
+    assert server["host"].file(CERT_FILE).content_string == issued
+    assert pop3_login(client, server)
 
 
 def test_removed_pop3_package_serves_pop3_again(drift, servers, client):

@@ -61,7 +61,7 @@ def test_relay_to_foreign_domain_refused(client, servers, client_address, server
     assert trusted and all(network.is_loopback for network in trusted), trusted
     assert not any(ipaddress.ip_address(client_address) in network for network in trusted)
 
-    result = probe(client, "send", "--server", server["address"], "--port", 25, "--to", "someone@" + FOREIGN_DOMAIN,
+    result = probe(client, "send", *server["at"], "--port", 25, "--to", "someone@" + FOREIGN_DOMAIN,
                    "--subject", unique_subject("relay"), "--body", "relay attempt")
     assert not result["ok"], result
     assert result["code"] == 554 and result["error"].startswith("5.7.1 "), result
@@ -73,7 +73,7 @@ def test_relay_to_other_lab_domain_refused_without_login(client, servers, server
     """Even mail for the other lab domain, which lab isolation lets through, is not relayed for a
     client that has not logged in: 5.7.1 Relay access denied."""
     server, other = servers[server_name], servers[other_name]
-    result = probe(client, "send", "--server", server["address"], "--port", 25, "--to", other["email"],
+    result = probe(client, "send", *server["at"], "--port", 25, "--to", other["email"],
                    "--subject", unique_subject("relay-lab"), "--body", "relay attempt")
     assert not result["ok"], result
     assert result["code"] == 554 and result["error"].startswith("5.7.1 "), result
@@ -84,9 +84,9 @@ def test_relay_to_other_lab_domain_refused_without_login(client, servers, server
 def test_smtp_auth_offered_only_after_starttls_on_submission(client, servers, server_name):
     """Neither port 25 nor 587 offers AUTH before STARTTLS; 587 offers it inside TLS, port 25 never
     (logins belong on submission)."""
-    address = servers[server_name]["address"]
-    smtp = probe(client, "ehlo", "--server", address, "--port", 25, "--starttls")
-    submission = probe(client, "ehlo", "--server", address, "--port", 587, "--starttls")
+    at = servers[server_name]["at"]
+    smtp = probe(client, "ehlo", *at, "--port", 25, "--starttls")
+    submission = probe(client, "ehlo", *at, "--port", 587, "--starttls")
     for features in (smtp, submission):
         assert "starttls" in features["features_plain"], features
         assert "auth" not in features["features_plain"], features
@@ -103,7 +103,7 @@ def test_submission_login_works_and_wrong_password_refused(client, servers, serv
     passwords = {"right": server["password"], "wrong": server["password"] + "-wrong"}
     results = {}
     for attempt, subject in subjects.items():
-        results[attempt] = probe(client, "send", "--server", server["address"], "--port", 587, "--starttls",
+        results[attempt] = probe(client, "send", *server["at"], "--port", 587, "--starttls",
                                  "--user", server["user"], "--sender", server["email"], "--to", server["email"],
                                  "--subject", subject, "--body", "login " + attempt, password=passwords[attempt])
     assert results["right"]["ok"] and results["right"]["authenticated"], results["right"]
@@ -118,7 +118,7 @@ def test_cleartext_login_refused(client, servers, server_name, protocol, port):
     """IMAP on 143 and POP3 on 110 refuse the user's right password without TLS (Dovecot's
     'authentication disallowed on non-secure connections')."""
     server = servers[server_name]
-    result = probe(client, protocol, "--server", server["address"], "--port", port, "--user", server["user"],
+    result = probe(client, protocol, *server["at"], "--port", port, "--user", server["user"],
                    password=server["password"])
     assert not result["login"], result
     assert "authentication disallowed on non-secure (SSL/TLS) connections" in result["error"], result
@@ -130,7 +130,7 @@ def test_cleartext_login_refused(client, servers, server_name, protocol, port):
 def test_login_inside_tls_works(client, servers, server_name, protocol, port, tls):
     """The same login works after STARTTLS on 143/110 and on the TLS ports 993/995."""
     server = servers[server_name]
-    result = probe(client, protocol, "--server", server["address"], "--port", port, tls, "--user", server["user"],
+    result = probe(client, protocol, *server["at"], "--port", port, tls, "--user", server["user"],
                    password=server["password"])
     assert result["login"], result
 
@@ -179,7 +179,7 @@ def test_dns_hides_version(client, hosts, dns, server_name):
 def test_vrfy_confirms_no_user(client, servers, server_name):
     """VRFY gets the same 502 (command disabled) for an existing user and for a made-up one."""
     server = servers[server_name]
-    answers = [probe(client, "vrfy", "--server", server["address"], "--port", 25, "--address", address)
+    answers = [probe(client, "vrfy", *server["at"], "--port", 25, "--address", address)
                for address in (server["email"], "nobody-%s@%s" % (unique_subject("vrfy").split()[-1], server["domain"]))]
     assert [answer["code"] for answer in answers] == [502, 502], answers
     assert answers[0]["text"] == answers[1]["text"]
@@ -191,7 +191,7 @@ def test_smtp_greeting_gives_no_version(client, servers, server_name):
     server = servers[server_name]
     mail_version = server["host"].check_output("postconf -h mail_version")
     for port in (25, 587):
-        greeting = probe(client, "ehlo", "--server", server["address"], "--port", port)["greeting"]
+        greeting = probe(client, "ehlo", *server["at"], "--port", port)["greeting"]
         assert greeting == "220 %s ESMTP" % server["hostname"]
         assert mail_version not in greeting
 

@@ -80,7 +80,7 @@ def wait_for_delivery(server, subject, what):
 
 def submit(client, sender, recipient, subject):
     """The client submits a message on the sender's server (587, STARTTLS, the sender's login)."""
-    result = probe(client, "send", "--server", sender["address"], "--port", 587, "--starttls", "--user", sender["user"],
+    result = probe(client, "send", *sender["at"], "--port", 587, "--starttls", "--user", sender["user"],
                    "--sender", sender["email"], "--to", recipient["email"], "--subject", subject,
                    "--body", "%s -> %s\n" % (sender["email"], recipient["email"]), password=sender["password"])
     assert result["ok"] and result["authenticated"], result
@@ -130,8 +130,8 @@ def test_restarted_containers_serve_again_and_keep_mail(client, hosts, servers, 
             assert hosts[name].service(service).is_enabled, (name, service)
 
     for name, server in servers.items():
-        assert probe(client, "ehlo", "--server", server["address"], "--port", 25)["greeting"] == "220 %s ESMTP" % server["hostname"]
-        login = probe(client, "imap", "--server", server["address"], "--port", 993, "--ssl", "--user", server["user"],
+        assert probe(client, "ehlo", *server["at"], "--port", 25)["greeting"] == "220 %s ESMTP" % server["hostname"]
+        login = probe(client, "imap", *server["at"], "--port", 993, "--ssl", "--user", server["user"],
                       "--subject", subjects[name], password=server["password"])
         assert login["login"], login
         assert [message["subject"] for message in login["messages"]] == [subjects[name]]
@@ -151,7 +151,7 @@ def test_burst_during_postfix_reload_and_dovecot_restart_loses_nothing(client, s
     prefix = unique_subject("burst") + " "
     dovecot_pid = recipient["host"].check_output("systemctl show -p MainPID --value dovecot")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        burst = pool.submit(probe, client, "burst", "--server", recipient["address"], "--port", 25,
+        burst = pool.submit(probe, client, "burst", *recipient["at"], "--port", 25,
                             "--sender", sender["email"], "--to", recipient["email"], "--subject", prefix.strip(),
                             "--count", BURST_SIZE, "--threads", BURST_THREADS, "--deadline", BURST_DEADLINE)
         wait_for(lambda: burst.done() or maildir_subjects_starting(recipient["host"], recipient["user"], prefix),
