@@ -17,7 +17,7 @@ import testinfra.utils.ansible_runner
 import yaml
 
 from bad_input_doc import DOC_FILE, load_cases, render_doc
-from mailtests import install_probe, probe
+from mailtests import install_probe, lab_ca_file, probe
 
 PROJECT = pathlib.Path(__file__).resolve().parents[3]
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
@@ -35,7 +35,10 @@ SITE_PLAYBOOK = PROJECT / "playbooks" / "site.yml"
 ZONE_DIR = yaml.safe_load((PROJECT / "roles" / "dns" / "defaults" / "main.yml").read_text(encoding="utf-8"))["dns_zone_dir"]
 # Files and directories a bad input must leave byte-identical.
 WATCHED = ["/etc/postfix", "/etc/dovecot", "/etc/bind", ZONE_DIR, "/etc/mailname", "/etc/default/named",
-           "/etc/passwd", "/etc/shadow", "/var/cache/debconf/config.dat"]
+           "/etc/passwd", "/etc/shadow", "/var/cache/debconf/config.dat", "/etc/ssl/certs/tkj-mailserver.pem",
+           "/etc/ssl/private/tkj-mailserver.key", "/usr/local/share/ca-certificates", "/etc/nginx", "/var/www/tkj-lab-ca"]
+# Certificates and keys the TLS cases name (bad_input_cases.yml), made with openssl on the controller.
+TLS_CASE_DIR = pathlib.Path("/tmp/tkj-bad-input-tls")
 # The mark in the names of the modules' temporary files (plugins/module_utils/_files.py, TEMP_MARK).
 TEMP_MARK = ".tkj-tmp-"
 # Machine-readable output from ansible and ansible-playbook.
@@ -46,7 +49,6 @@ ANSIBLE_ENV = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANS
 def lab_server(name):
     """A testinfra host for one server, its lab values, and the mail client installed on it."""
     server = testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY))
-    install_probe(server)
     variables = server.ansible.get_variables()
     user = variables["lab_users"][0]
     lab = {
@@ -55,6 +57,7 @@ def lab_server(name):
         "user": user["name"],
         "password": user["password"],
     }
+    install_probe(server, ca_file=lab_ca_file(INVENTORY), server=lab["hostname"], connect="127.0.0.1")
     return server, lab
 
 
@@ -111,9 +114,22 @@ def mail_client():
     per case (RUNS), and lab_server() installs the mail client on each server."""
 
 
+def make_tls_case_files(mail_name):
+    """mail.crt/mail.key for the mail host, other.key (another key) and other-name.crt/.key for
+    mail.other.invalid: self-signed, made by openssl, independent of the collection's own code."""
+    TLS_CASE_DIR.mkdir(exist_ok=True)
+    for stem, name in (("mail", mail_name), ("other-name", "mail.other.invalid")):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=%s" % name,
+                        "-addext", "subjectAltName=DNS:%s" % name, "-keyout", str(TLS_CASE_DIR / ("%s.key" % stem)),
+                        "-out", str(TLS_CASE_DIR / ("%s.crt" % stem))], check=True, capture_output=True)
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-out", str(TLS_CASE_DIR / "other.key")], check=True, capture_output=True)
+
+
 @pytest.fixture(scope="module")
 def outcomes():
     """The outcome of every run in RUNS, by server and case; the servers are run at the same time."""
+    variables = testinfra.get_host("ansible://%s?ansible_inventory=%s" % (SERVERS[0], INVENTORY)).ansible.get_variables()
+    make_tls_case_files("%s.%s" % (variables["lab_mail_host"], variables["lab_domain"]))
     with tempfile.TemporaryDirectory() as workdir:
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(SERVERS)) as pool:
             futures = {name: pool.submit(run_cases, name, workdir) for name in SERVERS}
