@@ -108,10 +108,10 @@ class LabCA:
         if cert_text is None and key_text is None:
             return None, None
         if cert_text is None or key_text is None:
+            present, missing = (self.cert_path, self.key_path) if cert_text else (self.key_path, self.cert_path)
             raise certs.CertificateError(
                 "%s has %s but not %s: put the missing file back, or move the directory away to make a new CA "
-                "(students must then import the new one)" % (self.directory, self.cert_path if cert_text else self.key_path,
-                                                            self.key_path if cert_text else self.cert_path))
+                "(students must then import the new one)" % (self.directory, present, missing))
         cert = certs.load_certs(cert_text, self.cert_path)[0]
         key = certs.load_key(key_text, self.key_path)
         if not certs.key_matches(cert, key):
@@ -132,6 +132,10 @@ class ActionModule(CollectionAction):
     def run(self, tmp=None, task_vars=None):
         result, args = self.start(tmp, task_vars)
         self.check_args(args)
+        if certs.CRYPTOGRAPHY_ERROR is not None:
+            raise AnsibleActionFail("tkj.mailserver.certificate needs the Python library cryptography on the controller, "
+                                    "which ansible-core depends on (pip install cryptography, or apt install "
+                                    "python3-cryptography): %s" % certs.CRYPTOGRAPHY_ERROR)
         host = task_vars.get("inventory_hostname", "localhost") if task_vars else "localhost"
         try:
             if args["mode"] == "snakeoil":

@@ -14,10 +14,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+try:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    CRYPTOGRAPHY_ERROR = None
+except ImportError as error:  # ansible-core depends on it; the action says so if it is missing
+    CRYPTOGRAPHY_ERROR = error
 
 UTC = datetime.timezone.utc
 KEY_SIZE = 2048
