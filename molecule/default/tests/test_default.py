@@ -188,7 +188,7 @@ def test_submission_refuses_mail_without_login(host, lab):
 TLS_PORTS = [(25, "-starttls smtp"), (587, "-starttls smtp"), (143, "-starttls imap"), (993, ""), (110, "-starttls pop3"), (995, "")]
 
 
-@pytest.mark.parametrize("port,starttls", TLS_PORTS, ids=[str(port) for port, _ in TLS_PORTS])
+@pytest.mark.parametrize("port,starttls", TLS_PORTS, ids=[str(port) for port, _starttls in TLS_PORTS])
 def test_certificate_verifies_for_the_mail_host(host, lab, port, starttls):
     """openssl s_client -verify_return_error -verify_hostname: on every TLS port the certificate
     chains to the lab CA the playbook wrote on the controller and names the mail host."""
@@ -237,6 +237,7 @@ def test_postfix_and_dovecot_use_the_lab_certificate(host):
     assert settings["smtpd_tls_cert_file"] == CERT_FILE and settings["smtpd_tls_key_file"] == KEY_FILE
     assert settings["smtp_tls_CAfile"] == settings["smtpd_tls_CAfile"] == LAB_CA_ON_HOST
     assert settings["smtpd_tls_received_header"] == "yes"
-    assert host.check_output("doveconf -h %s", "ssl_cert" if host.check_output("dovecot --version").startswith("2.3") else "ssl_server_cert_file").lstrip("<") == CERT_FILE
+    cert_setting = "ssl_cert" if host.check_output("dovecot --version").startswith("2.3") else "ssl_server_cert_file"
+    assert host.check_output("doveconf -h %s", cert_setting).lstrip("<") == CERT_FILE
     key = host.file(KEY_FILE)
     assert (key.user, key.group, key.mode) == ("root", "root", 0o600)

@@ -61,7 +61,7 @@ def other_ca(client):
     return OTHER_CA + "/ca.crt"
 
 
-@pytest.mark.parametrize("port,starttls", TLS_PORTS, ids=[str(port) for port, _ in TLS_PORTS])
+@pytest.mark.parametrize("port,starttls", TLS_PORTS, ids=[str(port) for port, _starttls in TLS_PORTS])
 @pytest.mark.parametrize("server_name", ["mail-alpha", "mail-beta"])
 def test_openssl_verifies_the_certificate_for_the_mail_host(client, servers, server_name, port, starttls):
     """openssl s_client -verify_return_error -verify_hostname: the certificate on every TLS port
