@@ -19,13 +19,15 @@ import struct
 import subprocess
 import sys
 
+import urllib.request
+
 import testinfra
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "molecule" / "shared"))
 
-from mailtests import install_probe, maildir_files_with, probe, unique_subject, wait_for  # noqa: E402  pylint: disable=wrong-import-position
+from mailtests import install_probe, lab_ca_file, maildir_files_with, probe, unique_subject, wait_for  # noqa: E402  pylint: disable=wrong-import-position
 
 NETWORK = "tkj-lab"
 # Inventory group, container name and host name of each lab machine; the address comes from VALUES.
@@ -43,6 +45,7 @@ PUBLISHED = [
     (2110, "mail", 110, "POP3, STARTTLS"),
     (2995, "mail", 995, "POP3, SSL/TLS"),
     (2053, "dns", 53, "DNS over TCP"),
+    (2080, "mail", 80, "the lab CA certificate to import (http://127.0.0.1:2080/)"),
 ]
 REQUIRED = ["lab_domain", "lab_mail_host", "lab_users", "lab_network", "lab_dns_address", "lab_mail_address",
             "lab_client_address", "lab_debian_release"]
@@ -114,9 +117,11 @@ def setup(values_path, build):
                    for local, machine, port, _what in PUBLISHED))
 
 
-def probe_here(*args, password=""):
-    """mailprobe.py run on this machine (against the ports published on 127.0.0.1)."""
-    command = [sys.executable, str(REPO / "molecule" / "shared" / "mailprobe.py")] + [str(arg) for arg in args]
+def probe_here(check, *args, password=""):
+    """mailprobe.py run on this machine against the ports published on 127.0.0.1, verifying the
+    mail host's certificate (its name, and the lab CA file the playbook wrote)."""
+    command = [sys.executable, str(REPO / "molecule" / "shared" / "mailprobe.py")] + [str(arg) for arg in args] + [
+        "--server", check.mail_fqdn, "--connect", "127.0.0.1", "--cafile", str(check.ca_file)]
     result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, MAILPROBE_PASSWORD=password),
                             check=False)
     assert result.returncode == 0, "mailprobe %s failed: %s" % (args[0], result.stderr.strip())
@@ -146,6 +151,7 @@ class LabCheck:
         users = values["lab_users"]
         self.sender, self.recipient = users[0], users[-1]
         self.subject = unique_subject("make lab")
+        self.ca_file = lab_ca_file(build / "inventory.yml")
         self.client = testinfra.get_host("docker://" + MACHINES["client"][1])
         self.mail = testinfra.get_host("docker://" + MACHINES["mail"][1])
 
@@ -175,7 +181,7 @@ class LabCheck:
 
     def smtp(self):
         """The client sends a message over SMTP (port 25) to the mail host found through DNS."""
-        install_probe(self.client)
+        install_probe(self.client, ca_file=self.ca_file)
         sent = probe(self.client, "send", "--server", self.mail_fqdn, "--port", 25, "--sender", self.email(self.sender),
                      "--to", self.email(self.recipient), "--subject", self.subject,
                      "--body", "Sent by make lab from the client container.")
@@ -204,15 +210,18 @@ class LabCheck:
         for local, _machine, port, _what in PUBLISHED:
             if port == 53:
                 assert dns_answers_over_tcp(local, self.domain) == 1, "no SOA for %s on 127.0.0.1:%d" % (self.domain, local)
+            elif port == 80:
+                with urllib.request.urlopen("http://127.0.0.1:%d/lab-ca.crt" % local, timeout=10) as answer:
+                    assert answer.read() == self.ca_file.read_bytes(), "127.0.0.1:%d/lab-ca.crt is not %s" % (local, self.ca_file)
             elif port in (25, 587):
-                greeting = probe_here("ehlo", "--port", local, *(["--starttls"] if port == 587 else []))
+                greeting = probe_here(self, "ehlo", "--port", local, *(["--starttls"] if port == 587 else []))
                 assert greeting["greeting"].startswith("220 " + self.mail_fqdn), "127.0.0.1:%d: %s" % (local, greeting)
             else:
                 tls = "--ssl" if port in (993, 995) else "--starttls"
-                result = probe_here("imap" if port in (143, 993) else "pop3", "--port", local, tls, "--user", user,
+                result = probe_here(self, "imap" if port in (143, 993) else "pop3", "--port", local, tls, "--user", user,
                                     password=password)
                 assert result["login"], "127.0.0.1:%d: login as %s failed: %s" % (local, user, result.get("error"))
-        return "127.0.0.1 ports %s answer" % ", ".join(str(local) for local, _machine, _port, _what in PUBLISHED)
+        return "127.0.0.1 ports %s answer, TLS verified for %s" % (", ".join(str(local) for local, _machine, _port, _what in PUBLISHED), self.mail_fqdn)
 
 
 def one_line(error):
@@ -244,9 +253,10 @@ def report(values_path, build):
     for machine, (_group, container, _name) in MACHINES.items():
         print("  docker exec -it %-15s bash    # %s, %s" % (container, host_name(values, machine),
                                                             values["lab_%s_address" % machine]))
-    print("\nA mail client on this machine: server 127.0.0.1, user %s (password in %s),"
-          % (" or ".join(user["name"] for user in values["lab_users"]), values_path))
-    print("the certificate is self-signed (accept it once); \"normal password\" login.")
+    print("\nA mail client on this machine: server %s with \"127.0.0.1 %s\" in /etc/hosts (the name the" % (check.mail_fqdn, check.mail_fqdn))
+    print("certificate is for), user %s (password in %s), \"normal password\" login." % (
+        " or ".join(user["name"] for user in values["lab_users"]), values_path))
+    print("Import the lab CA first, %s or http://127.0.0.1:2080/ (README: Trusting the lab CA)." % check.ca_file)
     for local, _machine, _port, what in PUBLISHED:
         print("  port %d  %s" % (local, what))
     print("\nmake lab-down removes the containers, the network and the forwarders.")
