@@ -31,7 +31,7 @@ TARBALL := build/galaxy/tkj-mailserver-$(VERSION).tar.gz
 NOT_SHIPPED := (^|/)(\.venv|build|\.cache|\.ansible|\.pytest_cache|\.git|\.tox|__pycache__|\.lab-ca)(/|$$)|\.pyc$$
 SCENARIOS := $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
-.PHONY: help venv collection-path docker image lint unit sanity galaxy ee changelog molecule test lab lab-down bench load clean
+.PHONY: help venv collection-path docker image browser lint unit sanity galaxy ee changelog molecule test lab lab-down bench load clean
 
 help:
 	@echo "make test    lint + unit + sanity + Molecule scenarios: $(SCENARIOS)"
@@ -63,6 +63,10 @@ docker:
 image: docker
 	scripts/build-image.sh bookworm $(IMAGE_DEBIAN12) $(if $(REBUILD),--rebuild)
 	scripts/build-image.sh trixie $(IMAGE_DEBIAN13) $(if $(REBUILD),--rebuild)
+
+# Debian's chromium and chromedriver, for the webmail's browser tests (molecule/default).
+browser:
+	scripts/ensure-browser.sh
 
 lint: venv collection-path
 	ansible-lint
@@ -99,7 +103,7 @@ changelog: venv collection-path
 	grep -qxF '  $(VERSION):' changelogs/changelog.yaml || antsibull-changelog release --version $(VERSION)
 	antsibull-changelog generate --refresh-fragments
 
-molecule: venv collection-path image galaxy
+molecule: venv collection-path image galaxy browser
 	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
 
 test: lint unit sanity galaxy ee molecule

@@ -21,6 +21,7 @@ def lab(host):
         "domain": domain,
         "hostname": "%s.%s" % (variables["lab_mail_host"], domain),
         "address": variables["lab_mail_address"],
+        "webmail": "%s.%s" % (variables["lab_webmail_host"], domain),
         "users": variables["lab_users"],
         "mailbox_size_limit": int(variables["postfix_mailbox_size_limit"]),
         "protocols": variables["postfix_inet_protocols"],

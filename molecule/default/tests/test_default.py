@@ -4,6 +4,7 @@ SMTP into ~/Maildir and out through IMAP and POP3."""
 
 import os
 import re
+import shlex
 
 import pytest
 import testinfra.utils.ansible_runner
@@ -252,3 +253,60 @@ def test_postfix_and_dovecot_use_the_lab_certificate(host):
     assert host.check_output("doveconf -h %s", cert_setting).lstrip("<") == CERT_FILE
     key = host.file(KEY_FILE)
     assert (key.user, key.group, key.mode) == ("root", "root", 0o600)
+
+
+def webmail(host, lab, path="/", scheme="https", options=()):
+    """curl to the webmail by its name (resolved to 127.0.0.1), verifying its certificate against the lab CA."""
+    port = 443 if scheme == "https" else 80
+    argv = ["curl", "--silent", "--show-error", "--cacert", PROBE_CA, "--resolve", "%s:%d:127.0.0.1" % (lab["webmail"], port)]
+    argv += list(options) + ["%s://%s%s" % (scheme, lab["webmail"], path)]
+    return host.run(" ".join(shlex.quote(str(arg)) for arg in argv))
+
+
+STATUS = ["--output", "/dev/null", "--write-out", "%{http_code} %{redirect_url}"]
+
+
+def test_webmail_login_page_over_verified_https(host, lab):
+    """https://webmail.<domain>/ answers with Roundcube's login page in the lab's language (id_ID),
+    the certificate verified against the lab CA (no -k)."""
+    page = webmail(host, lab, options=["--fail"])
+    assert page.rc == 0, page.stderr
+    assert 'id="rcmloginuser"' in page.stdout and 'lang="id"' in page.stdout
+    assert "Webmail %s" % lab["domain"] in page.stdout
+
+
+def test_webmail_plain_http_redirects_and_the_installer_is_not_there(host, lab):
+    """Plain HTTP is redirected to HTTPS; /installer/, the configuration and the logs are not served."""
+    redirect = webmail(host, lab, scheme="http", options=STATUS)
+    assert redirect.stdout == "301 https://%s/" % lab["webmail"], redirect.stdout + redirect.stderr
+    for path in ("/installer/", "/config/config.inc.php", "/logs/errors.log", "/SQL/", "/composer.json"):
+        status = webmail(host, lab, path=path, options=STATUS)
+        assert status.stdout.split()[0] == "404", (path, status.stdout)
+
+
+def roundcube_login(host, lab, user, password):
+    """Log in through Roundcube's own login form with curl (its CSRF token, its session cookie);
+    return the HTTP status and the location Roundcube sends the browser to."""
+    jar = "/root/tkj-roundcube-%s.cookies" % user
+    form = webmail(host, lab, options=["--fail", "--cookie-jar", jar])
+    token = re.search(r'name="_token" value="([^"]+)"', form.stdout).group(1)
+    answer = webmail(host, lab, path="/?_task=login", options=[
+        "--cookie", jar, "--cookie-jar", jar, "--data-urlencode", "_token=" + token, "--data", "_task=login",
+        "--data", "_action=login", "--data", "_timezone=UTC", "--data-urlencode", "_user=" + user,
+        "--data-urlencode", "_pass=" + password] + STATUS)
+    status, _space, location = answer.stdout.partition(" ")
+    return status, location
+
+
+def test_webmail_login_reads_the_mailbox_over_verified_imap(host, lab):
+    """A lab user logs in to Roundcube: Roundcube reached Dovecot over IMAPS, checking the mail host's
+    certificate, and sends the browser to the mailbox."""
+    user = lab["users"][0]
+    status, location = roundcube_login(host, lab, user["name"], user["password"])
+    assert status == "302" and "_task=mail" in location, (status, location)
+
+
+def test_webmail_wrong_password_is_refused(host, lab):
+    """A wrong password gets Roundcube's login error (HTTP 401) and no mailbox."""
+    status, _location = roundcube_login(host, lab, lab["users"][0]["name"], "not-the-password")
+    assert status == "401"
