@@ -310,3 +310,19 @@ def test_webmail_wrong_password_is_refused(host, lab):
     """A wrong password gets Roundcube's login error (HTTP 401) and no mailbox."""
     status, _location = roundcube_login(host, lab, lab["users"][0]["name"], "not-the-password")
     assert status == "401"
+
+
+def test_webmail_configuration_survives_a_package_upgrade(host, lab):
+    """Reinstalling roundcube-core and dpkg-reconfigure run the package's upgrade scripts (ucf,
+    the database upgrade): the role's configuration and its session key stay byte-identical, and
+    a user still logs in."""
+    config = "/etc/roundcube/config.inc.php"
+    before = host.check_output("sha256sum %s", config)
+    host.run_test("env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall -o Dpkg::Options::=--force-confold roundcube-core")
+    host.run_test("env DEBIAN_FRONTEND=noninteractive dpkg-reconfigure -f noninteractive roundcube-core")
+    assert host.check_output("sha256sum %s", config) == before
+    key = host.file(config)
+    assert (key.user, key.group, key.mode) == ("root", "www-data", 0o640)
+    user = lab["users"][0]
+    status, location = roundcube_login(host, lab, user["name"], user["password"])
+    assert status == "302" and "_task=mail" in location
