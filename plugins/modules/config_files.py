@@ -188,37 +188,20 @@ backup_files:
 import grp
 import os
 import pwd
-import re
 import shlex
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.tkj.mailserver.plugins.module_utils._errors import InputError
+from ansible_collections.tkj.mailserver.plugins.module_utils._file_modes import check_mode_value, is_octal
 from ansible_collections.tkj.mailserver.plugins.module_utils._files import (
     file_diff, move_into_place, read_text, stage_file)
 
-OCTAL_MODE = re.compile(r"^0?[0-7]{3,4}$")
-# A symbolic mode as chmod and ansible.builtin.file take it: clauses such as u=rwx, g+r or o-w, separated by commas.
-SYMBOLIC_CLAUSE = r"[ugoa]*(?:[-+=][rwxXstugo]*)+"
-SYMBOLIC_MODE = re.compile(r"^%s(?:,%s)*$" % (SYMBOLIC_CLAUSE, SYMBOLIC_CLAUSE))
 # The mode a new file or directory starts with, whatever the umask; a symbolic mode is applied to it.
 NEW_FILE_MODE = 0o644
 NEW_DIRECTORY_MODE = 0o755
 # What the diff shows instead of a secret content.
 SECRET_SHOWN_AS = "(secret content, not shown)\n"
-
-
-def is_octal(mode):
-    """True when ``mode`` is a number or an octal string (which ansible-core sets as it is)."""
-    return isinstance(mode, int) or (isinstance(mode, str) and bool(OCTAL_MODE.match(mode)))
-
-
-def check_mode_value(mode):
-    """Raise InputError unless ``mode`` is a mode that set_fs_attributes_if_different can set."""
-    if mode is None or (isinstance(mode, str) and SYMBOLIC_MODE.match(mode)):
-        return
-    if isinstance(mode, bool) or not is_octal(mode) or (isinstance(mode, int) and not 0 <= mode <= 0o7777):
-        raise InputError("mode %r is not an octal mode such as '0644' nor a symbolic mode such as 'u=rw,g=r,o=r'" % (mode,))
 
 
 def check_account(item):
