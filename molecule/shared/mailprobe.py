@@ -18,6 +18,12 @@ A certificate that does not verify is reported as "tls_error". Defaults for --se
                        retried until D seconds have passed, as a mail server would retry them)
   mailprobe.py imap    --server H --port 143|993 [--starttls | --ssl] --user U [--subject S]
   mailprobe.py pop3    --server H --port 110|995 [--starttls | --ssl] --user U [--subject S]
+  mailprobe.py quota   --server H --port 143 --starttls --user U
+                       (IMAP GETQUOTAROOT INBOX: the quota root's storage used and limit, in KiB)
+  mailprobe.py login   --server H --port 143|110|587 --starttls --user U
+                       (one login over IMAP, POP3 or SMTP submission, by port, and how long it took)
+  mailprobe.py guess   --server H --port 143|110|587 --starttls --user U --count N
+                       (N logins with wrong passwords, each different, all at once; then one more, timed)
 """
 
 import argparse
@@ -270,6 +276,79 @@ def cmd_pop3(args):
     return result
 
 
+def login_once(args, secret):
+    """One login on args.port (IMAP 143, POP3 110, else SMTP submission) after STARTTLS: (ok, error)."""
+    try:
+        if args.port == 143:
+            client = imaplib.IMAP4(args.server, args.port, timeout=TIMEOUT)
+            client.starttls(ssl_context=tls_context())
+            client.login(args.user, secret)
+            client.logout()
+        elif args.port == 110:
+            client = poplib.POP3(args.server, args.port, timeout=TIMEOUT)
+            client.stls(context=tls_context())
+            client.user(args.user)
+            client.pass_(secret)
+            client.quit()
+        else:
+            client = smtplib.SMTP(args.server, args.port, timeout=TIMEOUT)
+            client.ehlo("probe.invalid")
+            client.starttls(context=tls_context())
+            client.ehlo("probe.invalid")
+            client.login(args.user, secret)
+            client.quit()
+    except (imaplib.IMAP4.error, poplib.error_proto, smtplib.SMTPException, OSError) as error:
+        return False, str(error)
+    return True, None
+
+
+def timed_login(args, secret):
+    started = time.monotonic()
+    ok, error = login_once(args, secret)
+    return {"ok": ok, "error": error, "seconds": round(time.monotonic() - started, 2)}
+
+
+def cmd_login(args):
+    return timed_login(args, password())
+
+
+def cmd_guess(args):
+    """args.count wrong passwords at once (different ones: Dovecot does not count a repeated pair
+    again), then one more wrong password, timed: what a password guesser sees next."""
+    results = [None] * args.count
+
+    def attempt(number):
+        results[number] = login_once(args, "wrong-%d-%s" % (number, time.time()))
+
+    threads = [threading.Thread(target=attempt, args=(number,)) for number in range(args.count)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"failed": sum(1 for ok, _error in results if not ok), "seconds": round(time.monotonic() - started, 2),
+            "errors": sorted({error for _ok, error in results if error})[:5],
+            "next": timed_login(args, "wrong-next-%s" % time.time())}
+
+
+def cmd_quota(args):
+    client = imaplib.IMAP4(args.server, args.port, timeout=TIMEOUT)
+    client.starttls(ssl_context=tls_context())
+    client.login(args.user, password())
+    # After login the server lists more capabilities (QUOTA among them) than in its greeting.
+    capabilities = sorted(client.capability()[1][0].decode().upper().split())
+    status, data = client.getquotaroot("INBOX")
+    client.logout()
+    # data: [[b'"INBOX" "User quota"'], [b'"User quota" (STORAGE 809 1024)']]
+    result = {"status": status, "capabilities": capabilities, "raw": [line.decode() for part in data for line in part]}
+    for line in result["raw"]:
+        words = line.replace("(", " ").replace(")", " ").split()
+        if "STORAGE" in words:
+            index = words.index("STORAGE")
+            result["storage"] = [int(words[index + 1]), int(words[index + 2])]
+    return result
+
+
 def main():
     global ARGS  # pylint: disable=global-statement
     defaults = {}
@@ -277,7 +356,7 @@ def main():
         with open(DEFAULTS_FILE) as stream:
             defaults = json.load(stream)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["send", "ehlo", "vrfy", "imap", "pop3", "burst"])
+    parser.add_argument("command", choices=["send", "ehlo", "vrfy", "imap", "pop3", "burst", "quota", "login", "guess"])
     parser.add_argument("--server", default=defaults.get("server", "127.0.0.1"))
     parser.add_argument("--connect", default=defaults.get("connect"))
     parser.add_argument("--cafile", default=defaults.get("cafile"))

@@ -127,6 +127,18 @@ def test_smtp_delivers_into_maildir(host, lab):
     assert host.file(files[0]).user == user
 
 
+@pytest.mark.parametrize("local_part", ["postmaster", "abuse"])
+def test_rfc2142_addresses_reach_root_with_the_tutorials_empty_answer(host, lab, local_part):
+    """With the tutorial's empty "root and postmaster mail recipient", postmaster@ and abuse@ are
+    delivered to root's own ~/Maildir (/etc/aliases sends them to root, and has no root line)."""
+    subject = unique_subject(local_part)
+    result = probe(host, "send", "--port", 25, "--to", "%s@%s" % (local_part, lab["domain"]), "--subject", subject,
+                   "--body", "RFC 2142\n")
+    assert result["ok"], result
+    wait_for(lambda: host.run("grep -l -F -- %s /root/Maildir/new/*", subject).rc == 0, what="delivery to /root/Maildir/new")
+    assert not host.file("/etc/aliases").contains("^root:")
+
+
 @pytest.mark.parametrize("protocol,port", [("imap", 143), ("pop3", 110)])
 def test_message_read_back_after_starttls(host, lab, protocol, port):
     """The delivered message is read back over IMAP and over POP3 after STARTTLS, logged in as the

@@ -30,7 +30,7 @@ def lab_host(name):
 @pytest.fixture(scope="session")
 def hosts():
     """The scenario's containers by inventory name."""
-    return {name: lab_host(name) for name in ("ns1", "mail-alpha", "mail-beta", "client")}
+    return {name: lab_host(name) for name in ("ns1", "mail-alpha", "mail-beta", "client", "client2")}
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +38,13 @@ def client(hosts):
     """The client container, with the mail client installed."""
     install_probe(hosts["client"], ca_file=lab_ca_file(INVENTORY))
     return hosts["client"]
+
+
+@pytest.fixture(scope="session")
+def client2(hosts):
+    """The second client container (another address), with the mail client installed."""
+    install_probe(hosts["client2"], ca_file=lab_ca_file(INVENTORY))
+    return hosts["client2"]
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +71,11 @@ def servers(hosts):
             "user": user["name"],
             "password": user["password"],
             "email": "%s@%s" % (user["name"], variables["postfix_domain"]),
+            "users": {entry["name"]: entry["password"] for entry in variables["dovecot_users"]},
+            "hosted_domains": variables.get("postfix_hosted_domains", []),
+            "aliases": variables.get("postfix_aliases", []),
+            "postmaster": variables.get("postfix_root_recipient", ""),
+            "quota": variables.get("dovecot_quota", ""),
         }
     return result
 

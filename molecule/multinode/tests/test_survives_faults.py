@@ -28,6 +28,8 @@ PLAYBOOK_TIMEOUT = 300
 BURST_SIZE = 500
 BURST_THREADS = 20
 BURST_DEADLINE = 120
+# Postfix's default concurrency per destination, here Dovecot's LMTP socket.
+LMTP_CONCURRENCY = 20
 
 
 def docker(*args):
@@ -145,8 +147,12 @@ def test_restarted_containers_serve_again_and_keep_mail(client, hosts, servers, 
 def test_burst_during_postfix_reload_and_dovecot_restart_loses_nothing(client, servers):
     """BURST_SIZE messages sent at once from BURST_THREADS client threads while the receiving server
     reloads Postfix (its master logs the reload during the burst) and restarts Dovecot (new main
-    process): the server takes every one, and each is in the Maildir exactly once (counted by the
-    unique number in its subject)."""
+    process): the server takes every one, and each is in the Maildir (counted by the unique number in
+    its subject). When Postfix writes the Maildir itself (local(8)), each is there exactly once. When
+    Dovecot delivers (LMTP, for the quota), a delivery that Dovecot's restart cut off after the
+    message was saved but before LMTP said so is delivered again by Postfix: SMTP's rule, never lose,
+    at worst twice. Those are at most the deliveries in progress at the restart (Postfix's LMTP
+    concurrency, 20), and none is missing."""
     sender, recipient = servers["mail-alpha"], servers["mail-beta"]
     prefix = unique_subject("burst") + " "
     dovecot_pid = recipient["host"].check_output("systemctl show -p MainPID --value dovecot")
@@ -168,11 +174,22 @@ def test_burst_during_postfix_reload_and_dovecot_restart_loses_nothing(client, s
     assert any(reloaded_at <= reload <= result["finished"] for reload in reloads), (reloads, reloaded_at, result)
     assert recipient["host"].check_output("systemctl show -p MainPID --value dovecot") != dovecot_pid
     assert result["failed"] == {} and result["sent"] == BURST_SIZE, result
+    # With a mailbox quota Dovecot delivers (LMTP): what reached Postfix while Dovecot restarted
+    # waits in the queue, and Postfix would try it again at its next queue run, minutes later. The
+    # test asks for that run now, as an admin does after restarting Dovecot by hand.
+    recipient["host"].run_test("postqueue -f")
     wait_for(lambda: queue_is_empty(recipient["host"]) and len(
         maildir_subjects_starting(recipient["host"], recipient["user"], prefix)) >= BURST_SIZE,
         timeout=DELIVERY_TIMEOUT, what="delivery of the whole burst")
     subjects = maildir_subjects_starting(recipient["host"], recipient["user"], prefix)
-    assert sorted(subjects) == sorted("%s%d" % (prefix, number) for number in range(BURST_SIZE))
+    expected = sorted("%s%d" % (prefix, number) for number in range(BURST_SIZE))
+    if recipient["quota"]:
+        twice = len(subjects) - len(set(subjects))
+        assert sorted(set(subjects)) == expected and twice <= LMTP_CONCURRENCY, (twice, sorted(subjects))
+    else:
+        assert sorted(subjects) == expected
+    # The burst would fill most of the user's 1 MB quota: make room for the tests after this one.
+    recipient["host"].run_test("doveadm expunge -u %s mailbox INBOX subject %s", recipient["user"], prefix.strip())
 
 
 def postfix_state(host):

@@ -1,0 +1,178 @@
+"""What a school's mail server needs around the mailboxes (issue 15), on Debian 12 (mail-alpha,
+Dovecot 2.3) and Debian 13 (mail-beta, Dovecot 2.4), from the client containers:
+
+- RFC 2142's postmaster@ and abuse@, and root's mail, reach the user postfix_root_recipient names;
+- aliases at every hosted domain and at one, a list, and forwarding to the other lab domain;
+- a second hosted domain (smk-alpha.test on mail-alpha): its MX resolves through the lab DNS and mail
+  to a user there lands in that user's Maildir;
+- Dovecot's 1 MB quota: two 400 KB messages are delivered, the third is refused by Dovecot with
+  552 5.2.2 and Postfix returns it to the sender at once (a bounce, not a queued message);
+  GETQUOTAROOT shows the usage; another user still receives;
+- password guessing: after 20 wrong passwords from client2 (all at once), its next attempt on IMAP,
+  POP3 or submission is delayed by Dovecot's auth penalty (5 s or more) or refused by Postfix's AUTH
+  rate limit, while a correct login from client (another address) takes under 2 s.
+
+The inventory (molecule.yml) names the aliases, users and quota; the tests read them from there.
+"""
+
+import pytest
+
+from mailtests import maildir_files_with, probe, queue_is_empty, unique_subject, wait_for
+
+DELIVERY_TIMEOUT = 60
+# A quota test message: 400 KB of text (two fit in 1 MB, three do not).
+BIG_MESSAGE = 400 * 1024
+GUESSES = 20
+
+
+def send(client, server, sender, to, subject, **options):
+    """Send one message to ``server`` on port 25 from the client container; the server's reply."""
+    extra = []
+    if "size" in options:
+        extra += ["--size", options["size"]]
+    return probe(client, "send", *server["at"], "--port", 25, "--sender", sender, "--to", to, "--subject", subject,
+                 "--starttls", *extra)
+
+
+def delivered_to(server, user, subject, count=1):
+    """Wait until ``count`` messages with ``subject`` are in ``user``'s Maildir on ``server``."""
+    wait_for(lambda: len(maildir_files_with(server["host"], user, subject)) >= count, timeout=DELIVERY_TIMEOUT,
+             what="%d message(s) %r in %s's Maildir on %s" % (count, subject, user, server["hostname"]))
+    return maildir_files_with(server["host"], user, subject)
+
+
+@pytest.mark.parametrize("name", ["mail-alpha", "mail-beta"])
+@pytest.mark.parametrize("local_part", ["postmaster", "abuse", "root"])
+def test_rfc2142_addresses_and_root_reach_the_postmaster(client, servers, name, local_part):
+    """postmaster@, abuse@ and root@ the mail domain are delivered to postfix_root_recipient's Maildir."""
+    server = servers[name]
+    subject = unique_subject(local_part)
+    result = send(client, server, "teacher@probe.invalid", "%s@%s" % (local_part, server["domain"]), subject)
+    assert result["ok"], result
+    assert delivered_to(server, server["postmaster"], subject)
+
+
+def test_postmaster_at_the_hosted_domain_and_local_root_mail(client, servers):
+    """postmaster@ the second domain reaches the postmaster too, and so does root's mail sent on the
+    server itself (cron's, for example), through /etc/aliases."""
+    server = servers["mail-alpha"]
+    subject = unique_subject("postmaster-hosted")
+    result = send(client, server, "teacher@probe.invalid", "postmaster@%s" % server["hosted_domains"][0], subject)
+    assert result["ok"], result
+    assert delivered_to(server, server["postmaster"], subject)
+    local = unique_subject("cron")
+    server["host"].run_test("printf 'Subject: %%s\\n\\nfrom cron\\n' %s | /usr/sbin/sendmail root", local)
+    assert delivered_to(server, server["postmaster"], local)
+    assert server["host"].file("/etc/aliases").contains("^root:\t%s$" % server["postmaster"])
+    assert server["host"].check_output("debconf-show postfix | grep root_address").endswith(server["postmaster"])
+
+
+@pytest.mark.parametrize("domain_index", [0, 1])
+def test_alias_without_domain_works_at_every_hosted_domain(client, servers, domain_index):
+    """guru (no @) is an address at alpha.test and at smk-alpha.test, delivered to its user."""
+    server = servers["mail-alpha"]
+    alias = next(entry for entry in server["aliases"] if entry["name"] == "guru")
+    domain = ([server["domain"]] + server["hosted_domains"])[domain_index]
+    subject = unique_subject("guru")
+    assert send(client, server, "teacher@probe.invalid", "guru@" + domain, subject)["ok"]
+    assert delivered_to(server, alias["to"][0], subject)
+
+
+def test_list_reaches_every_member_and_only_at_its_domain(client, servers):
+    """kelas@alpha.test goes to each member; at the other hosted domain it is an unknown address."""
+    server = servers["mail-alpha"]
+    alias = next(entry for entry in server["aliases"] if entry["name"].startswith("kelas@"))
+    subject = unique_subject("kelas")
+    assert send(client, server, "teacher@probe.invalid", alias["name"], subject)["ok"]
+    for member in alias["to"]:
+        assert len(delivered_to(server, member, subject)) == 1, member
+    refused = send(client, server, "teacher@probe.invalid", "kelas@" + server["hosted_domains"][0], unique_subject("kelas"))
+    assert not refused["ok"] and refused["code"] == 550, refused
+
+
+def test_forwarding_reaches_the_other_lab_domain(client, servers):
+    """info@smk-alpha.test on mail-alpha forwards to bob@beta.test: the message arrives on mail-beta,
+    and bob reads it over IMAP."""
+    server, other = servers["mail-alpha"], servers["mail-beta"]
+    alias = next(entry for entry in server["aliases"] if entry["name"].startswith("info@"))
+    target_user = alias["to"][0].split("@")[0]
+    subject = unique_subject("forward")
+    assert send(client, server, "teacher@probe.invalid", alias["name"], subject)["ok"]
+    assert delivered_to(other, target_user, subject)
+    read = probe(client, "imap", *other["at"], "--port", 143, "--starttls", "--user", target_user, "--subject", subject,
+                 password=other["users"][target_user])
+    assert read["login"] and [message["subject"] for message in read["messages"]] == [subject], read
+
+
+def test_second_domain_resolves_and_delivers_to_the_user(client, servers, dns):
+    """smk-alpha.test's MX, asked of the lab DNS from the client, is mail-alpha; mail to ana@ it
+    lands in ana's Maildir, and ana reads it over IMAP."""
+    server = servers["mail-alpha"]
+    domain = server["hosted_domains"][0]
+    assert client.check_output("dig +short @%s %s MX", dns["address"], domain) == "10 %s." % server["hostname"]
+    subject = unique_subject("hosted")
+    assert send(client, server, "teacher@probe.invalid", "%s@%s" % (server["user"], domain), subject)["ok"]
+    assert delivered_to(server, server["user"], subject)
+    read = probe(client, "imap", *server["at"], "--port", 143, "--starttls", "--user", server["user"], "--subject", subject,
+                 password=server["password"])
+    assert [message["subject"] for message in read["messages"]] == [subject], read
+
+
+@pytest.mark.parametrize("name", ["mail-alpha", "mail-beta"])
+def test_quota_refuses_what_does_not_fit_and_tells_the_sender(client, servers, name):
+    """With the 1 MB quota: two 400 KB messages are delivered, the third is refused by Dovecot with
+    552 5.2.2 (mailbox full) and Postfix bounces it to the sender at once, leaving nothing queued;
+    GETQUOTAROOT reports the usage against the limit; another user of the server still receives."""
+    server = servers[name]
+    host = server["host"]
+    assert server["quota"] == "1M"
+    # The quota user: the server's last user (neither the postmaster nor an alias target here).
+    user = list(server["users"])[-1]
+    sender = server["email"]
+    # A fresh mailbox, so that the test counts from zero also when it runs again.
+    host.run_test("doveadm expunge -u %s mailbox INBOX all && doveadm quota recalc -u %s", user, user)
+
+    subjects = [unique_subject("quota-%d" % number) for number in range(3)]
+    for subject in subjects[:2]:
+        assert send(client, server, sender, "%s@%s" % (user, server["domain"]), subject, size=BIG_MESSAGE)["ok"]
+        delivered_to(server, user, subject)
+    quota = probe(client, "quota", *server["at"], "--port", 143, "--starttls", "--user", user, password=server["users"][user])
+    assert "QUOTA" in quota["capabilities"], quota
+    used, limit = quota["storage"]
+    assert limit == 1024 and 800 <= used < 1024, quota
+
+    # The third one is accepted over SMTP (it fits the message size limit) and then refused by the mailbox.
+    assert send(client, server, sender, "%s@%s" % (user, server["domain"]), subjects[2], size=BIG_MESSAGE)["ok"]
+    bounce = delivered_to(server, server["user"], subjects[2])
+    assert host.file(bounce[0]).contains("5.2.2"), bounce
+    assert host.file(bounce[0]).contains("mailbox for user is full"), bounce
+    log = host.check_output("journalctl -t postfix/lmtp --no-pager -o cat | grep -F %s@ | tail -1", user)
+    assert "dsn=5.2.2, status=bounced" in log, log
+    assert maildir_files_with(host, user, subjects[2]) == []
+    wait_for(lambda: queue_is_empty(host), timeout=DELIVERY_TIMEOUT, what="an empty queue on %s" % server["hostname"])
+    assert probe(client, "quota", *server["at"], "--port", 143, "--starttls", "--user", user,
+                 password=server["users"][user])["storage"] == [used, limit]
+
+    other = unique_subject("quota-other")
+    assert send(client, server, "teacher@probe.invalid", server["email"], other)["ok"]
+    assert delivered_to(server, server["user"], other)
+
+
+@pytest.mark.parametrize("name", ["mail-alpha", "mail-beta"])
+@pytest.mark.parametrize("port", [143, 110, 587], ids=["imap", "pop3", "submission"])
+def test_password_guessing_is_slowed_then_refused_for_that_address_only(client, client2, servers, name, port):
+    """20 wrong passwords from client2 at once; its next attempt waits 5 s or more (Dovecot's auth
+    penalty, which also covers submission's SASL) or is refused (Postfix's AUTH rate limit); a
+    correct login from client, another address, takes under 2 s. Afterwards a correct login from
+    client2 succeeds (after the delay) and clears its penalty."""
+    server = servers[name]
+    args = [*server["at"], "--port", port, "--starttls", "--user", server["user"]]
+    guessed = probe(client2, "guess", *args, "--count", GUESSES)
+    assert guessed["failed"] == GUESSES, guessed
+    following = guessed["next"]
+    assert not following["ok"] and (following["seconds"] >= 5 or "too many" in (following["error"] or "").lower()), guessed
+
+    legitimate = probe(client, "login", *args, password=server["password"])
+    assert legitimate["ok"] and legitimate["seconds"] < 2, legitimate
+    if port != 587:
+        assert probe(client2, "login", *args, password=server["password"])["ok"]
