@@ -3,7 +3,7 @@
 #   make lab      start the container lab (DNS, mail, client), apply playbooks/site.yml, report
 #   make lab-down remove the lab's containers, network and port forwarder
 #   make bench    converge/re-run times: the collection against builtin modules, 1/4/8 hosts
-#   make load     1000 messages through a lab server: messages per second, memory of the services
+#   make load     1000 messages through the collection's servers and the yardstick's: msgs/s, ratio, memory
 #   make galaxy   build the collection tarball, check it, install it to build/galaxy/collections
 #   make changelog CHANGELOG.md from changelogs/ (records galaxy.yml's version as a release when new)
 #   make image    build the local Debian 12/13 test images (skipped when present; REBUILD=1 forces)
