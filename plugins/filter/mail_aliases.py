@@ -152,7 +152,8 @@ def mail_aliases(aliases, domains, local_domains, root_recipient="", users=None,
         local["root"] = [root_recipient]
     per_domain = []
     wanted = []
-    checked = [(None, "postfix_root_recipient", root_recipient)] if root_recipient else []
+    # (who names it, target): every target, checked once all entries are read.
+    checked = [("postfix_root_recipient", root_recipient)] if root_recipient else []
     for number, entry in enumerate(aliases, 1):
         entry_errors = check_entry(number, entry, domains)
         errors += entry_errors
@@ -167,8 +168,8 @@ def mail_aliases(aliases, domains, local_domains, root_recipient="", users=None,
             per_domain.append({"name": name.lower(), "to": list(entry["to"])})
         else:
             local[name] = list(entry["to"])
-        checked += [(entry, name, target) for target in entry["to"]]
-    for _entry, name, target in checked:
+        checked += [(name, target) for target in entry["to"]]
+    for name, target in checked:
         target_errors, local_name = check_target(name, target, local_domains, lab)
         errors += target_errors
         if local_name is not None:
