@@ -171,6 +171,12 @@ class PlaybookRun:
         return sorted(host for host, result in self.task_results(name).items() if not result.get("skipped"))
 
 
+def finished(run, timeout=300):
+    """The run, once it ended with exit code 0 (its output in the failure otherwise)."""
+    assert run.wait(timeout) == 0, run.output
+    return run
+
+
 @pytest.fixture
 def site_playbook():
     """Start playbooks/site.yml with extra ansible-playbook arguments: ``site_playbook("--check")``.

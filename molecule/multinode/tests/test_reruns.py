@@ -12,13 +12,12 @@ import re
 import pytest
 import yaml
 
-from conftest import PlaybookRun
+from conftest import PlaybookRun, finished
 from mailtests import lab_ca_file, probe
 
 ROLES = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "roles"
 ZONE_DIR = yaml.safe_load((ROLES / "dns" / "defaults" / "main.yml").read_text(encoding="utf-8"))["dns_zone_dir"]
 LAB_SERVERS = ["ns1", "mail-alpha", "mail-beta"]
-PLAYBOOK_TIMEOUT = 300
 # A task of each role that runs (and checks) on every run.
 ROLE_TASKS = {
     "tls": "Install this server's key and certificate",
@@ -31,12 +30,6 @@ SERIAL_LINE = re.compile(r"^\s*(\d{10}) ; serial$", re.MULTILINE)
 DOVECOT_23_LINE = "disable_plaintext_auth = no"
 APT_PROXY_FILE = "/etc/apt/apt.conf.d/01tkj-proxy"
 CERT_FILE = "/etc/ssl/certs/tkj-mailserver.pem"
-
-
-def finished(run):
-    """The run, once it ended with exit code 0."""
-    assert run.wait(PLAYBOOK_TIMEOUT) == 0, run.output
-    return run
 
 
 def imap_login(client, server, port=143):
