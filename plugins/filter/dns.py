@@ -34,14 +34,27 @@ def fqdn(name, origin):
     return "%s.%s" % (name.lower(), origin)
 
 
-def zone_files(zones, directory):
+def _same_record(one, other):
+    return (str(one.get("name", "@")).lower(), str(one.get("type", "")).upper(), str(one.get("value", ""))) == \
+        (str(other.get("name", "@")).lower(), str(other.get("type", "")).upper(), str(other.get("value", "")))
+
+
+def zone_files(zones, directory, published=None):
     """The zones as tkj.mailserver.bind_zone's ``zones`` option takes them: each with its file
-    ``directory/db.NAME``; ``ttl`` and ``soa`` only where the zone has them."""
+    ``directory/db.NAME``; ``ttl`` and ``soa`` only where the zone has them. ``published`` records
+    (``{zone, name, type, value}``, from other roles) join the zone they name, unless it has them."""
     if not isinstance(zones, list):
         raise AnsibleFilterError("zone_files: expected a list of zones, got %r" % (zones,))
     result = []
     for zone in zones:
         name, records = _check_zone(zone, "zone_files")
+        records = list(records)
+        for record in published or []:
+            if str(record.get("zone", "")).rstrip(".").lower() != name:
+                continue
+            added = {key: value for key, value in record.items() if key != "zone"}
+            if not any(_same_record(added, known) for known in records):
+                records.append(added)
         entry = {"zone": zone["name"], "path": "%s/db.%s" % (str(directory).rstrip("/"), name), "records": records}
         entry.update({key: zone[key] for key in ("ttl", "soa") if zone.get(key) is not None})
         result.append(entry)

@@ -35,6 +35,25 @@ def test_zone_files_gives_each_zone_its_file():
     ]
 
 
+def test_published_records_join_their_zone_once():
+    """A published record joins the zone it names (case and final dot aside), not other zones; one the
+    zone already has (same name, type and text) is not added twice."""
+    published = [
+        {"zone": "Nida.com.", "name": "@", "type": "TXT", "value": "v=spf1 mx -all"},
+        {"zone": "nida.com", "name": "_dmarc", "type": "TXT", "value": "v=DMARC1; p=reject"},
+        {"zone": "nida.com", "name": "mail", "type": "A", "value": "26.26.26.26"},
+        {"zone": "beta.test", "name": "_dmarc", "type": "TXT", "value": "v=DMARC1; p=none"},
+    ]
+    zones = [NIDA, {"name": "other.test", "records": []}]
+    nida, other = zone_files(zones, "/z", published)
+    assert nida["records"] == NIDA["records"] + [
+        {"name": "@", "type": "TXT", "value": "v=spf1 mx -all"},
+        {"name": "_dmarc", "type": "TXT", "value": "v=DMARC1; p=reject"},
+    ]
+    assert other["records"] == []
+    assert NIDA["records"][-1] == {"name": "@", "type": "A", "value": "26.26.26.27"}
+
+
 def test_mx_targets_are_those_of_the_zone_name_fully_qualified():
     """Relative targets take the zone's name, absolute ones lose the final dot; an MX of another name does not count."""
     assert mx_targets(NIDA) == ["mail.nida.com", "backup.example.invalid"]
