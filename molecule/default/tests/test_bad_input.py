@@ -36,7 +36,8 @@ ZONE_DIR = yaml.safe_load((PROJECT / "roles" / "dns" / "defaults" / "main.yml").
 # Files and directories a bad input must leave byte-identical.
 WATCHED = ["/etc/postfix", "/etc/dovecot", "/etc/bind", ZONE_DIR, "/etc/mailname", "/etc/default/named",
            "/etc/passwd", "/etc/shadow", "/var/cache/debconf/config.dat", "/etc/ssl/certs/tkj-mailserver.pem",
-           "/etc/ssl/private/tkj-mailserver.key", "/usr/local/share/ca-certificates", "/etc/nginx", "/var/www/tkj-lab-ca", "/etc/roundcube"]
+           "/etc/ssl/private/tkj-mailserver.key", "/usr/local/share/ca-certificates", "/etc/nginx", "/var/www/tkj-lab-ca", "/etc/roundcube",
+           "/etc/opendkim.conf", "/etc/opendkim", "/etc/dkimkeys", "/etc/opendmarc.conf", "/etc/opendmarc"]
 # Certificates and keys the TLS cases name (bad_input_cases.yml), made with openssl on the controller.
 TLS_CASE_DIR = pathlib.Path("/tmp/tkj-bad-input-tls")
 # The mark in the names of the modules' temporary files (plugins/module_utils/_files.py, TEMP_MARK).
