@@ -2,58 +2,10 @@
 # Copyright (c) tkj.mailserver developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The mail_auth_records filter: the SPF, DMARC and DKIM records a mail server's domains publish."""
+"""The mail_auth_records and mail_auth_published filters: the SPF, DMARC and DKIM records a mail
+server's domains publish, and those a DNS server publishes of all the mail servers."""
 
 from __future__ import annotations
-
-DOCUMENTATION = r"""
-name: mail_auth_records
-short_description: The SPF, DMARC and DKIM TXT records of a mail server's domains, for the dns role
-version_added: 0.7.0
-author:
-- tkj.mailserver developers (@tkj-lab)
-description:
-- Takes the registered results of M(tkj.mailserver.dkim_key), one per domain (looped over the domains),
-  and returns the TXT records each domain's zone publishes, in the form of the dns role's
-  C(dns_published_records).
-- Per domain, in this order, the SPF record at the zone's apex (unless O(spf) is empty), the DMARC record
-  at C(_dmarc) with reports to C(postmaster@DOMAIN) (when O(reports)), and the DKIM keys the module returned.
-options:
-  _input:
-    description: The C(results) of a looped M(tkj.mailserver.dkim_key) task; each C(item) is the domain.
-    type: list
-    elements: dict
-    required: true
-  spf:
-    description: The SPF record, for example V(v=spf1 mx -all); empty for none.
-    type: str
-    required: true
-  policy:
-    description: The DMARC policy, V(none), V(quarantine) or V(reject).
-    type: str
-    required: true
-  reports:
-    description: Whether the DMARC record asks for aggregate reports (C(rua)) to the domain's postmaster.
-    type: bool
-    default: true
-"""
-
-EXAMPLES = r"""
-- name: The records for the DNS servers
-  ansible.builtin.set_fact:
-    mail_auth_records: "{{ keys.results | tkj.mailserver.mail_auth_records('v=spf1 mx -all', 'reject') }}"
-"""
-
-RETURN = r"""
-_value:
-  description: The records, C({zone, name, type, value}), C(zone) being the domain.
-  type: list
-  elements: dict
-  sample:
-    - {zone: nida.com, name: "@", type: TXT, value: "v=spf1 mx -all"}
-    - {zone: nida.com, name: _dmarc, type: TXT, value: "v=DMARC1; p=reject; rua=mailto:postmaster@nida.com"}
-    - {zone: nida.com, name: tkj2026._domainkey, type: TXT, value: "v=DKIM1; k=rsa; p=MIIBIjANBg..."}
-"""
 
 from ansible.errors import AnsibleFilterError
 
@@ -75,8 +27,32 @@ def mail_auth_records(results, spf, policy, reports=True):
     return records
 
 
+def _records_of(variables):
+    """A mail server's records: the fact of this run, else the local fact of an earlier run."""
+    records = variables.get("mail_auth_records")
+    if records is None:
+        records = ((variables.get("ansible_local") or {}).get("tkj_mail_auth") or {}).get("records")
+    return records if isinstance(records, list) else []
+
+
+def mail_auth_published(hostvars, mail_hosts, dns_host, zones):
+    """The records of ``mail_hosts`` that the DNS server ``dns_host`` publishes in ``zones``. Where
+    ``dns_host`` is itself a mail server of a zone (an all-in-one server), that zone gets only its
+    own records."""
+    wanted = {str(zone).rstrip(".").lower() for zone in zones}
+    by_host = {host: [record for record in _records_of(hostvars[host]) if str(record.get("zone", "")).lower() in wanted]
+               for host in mail_hosts}
+    own = by_host.get(dns_host, [])
+    own_zones = {record["zone"] for record in own}
+    published = list(own)
+    for host in mail_hosts:
+        if host != dns_host:
+            published.extend(record for record in by_host[host] if record["zone"] not in own_zones)
+    return published
+
+
 class FilterModule:
     """The tkj.mailserver filters defined in this file."""
 
     def filters(self):
-        return {"mail_auth_records": mail_auth_records}
+        return {"mail_auth_records": mail_auth_records, "mail_auth_published": mail_auth_published}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.tkj.mailserver.plugins.filter.mail_auth_records import mail_auth_records
+from ansible_collections.tkj.mailserver.plugins.filter.mail_auth_records import mail_auth_published, mail_auth_records
 
 KEY = {"selector": "tkj2026", "name": "tkj2026._domainkey", "value": "v=DKIM1; k=rsa; p=AAAA"}
 OLD = {"selector": "tkj2025", "name": "tkj2025._domainkey", "value": "v=DKIM1; k=rsa; p=BBBB"}
@@ -36,3 +36,31 @@ def test_no_spf_no_reports_and_skipped_hosts():
 def test_a_policy_outside_the_three_is_refused():
     with pytest.raises(AnsibleFilterError, match="policy must be none, quarantine or reject"):
         mail_auth_records([], "v=spf1 mx -all", "block")
+
+
+SPF = {"zone": "nida.com", "name": "@", "type": "TXT", "value": "v=spf1 mx -all"}
+
+
+def test_a_dns_server_publishes_the_mail_servers_records_of_its_zones():
+    """A separate DNS server publishes every mail server's records of the zones it has, from this run's
+    fact or, for a mail server the run left out, from the local fact an earlier run left."""
+    beta = {"zone": "beta.test", "name": "_dmarc", "type": "TXT", "value": "v=DMARC1; p=none"}
+    other = {"zone": "other.test", "name": "@", "type": "TXT", "value": "v=spf1 mx -all"}
+    hostvars = {
+        "mail-alpha": {"mail_auth_records": [SPF, other]},
+        "mail-beta": {"ansible_local": {"tkj_mail_auth": {"records": [beta]}}},
+        "mail-gamma": {},
+        "ns1": {},
+    }
+    published = mail_auth_published(hostvars, ["mail-alpha", "mail-beta", "mail-gamma"], "ns1", ["Nida.com.", "beta.test"])
+    assert published == [SPF, beta]
+
+
+def test_an_all_in_one_server_publishes_only_its_own_records_of_its_zones():
+    """Two all-in-one servers that both call themselves nida.com (the tutorial, twice) each publish
+    their own key, not the other's."""
+    mine = dict(SPF, name="tkj2026._domainkey", value="v=DKIM1; k=rsa; p=MINE")
+    theirs = dict(SPF, name="tkj2026._domainkey", value="v=DKIM1; k=rsa; p=THEIRS")
+    hostvars = {"deb12": {"mail_auth_records": [mine]}, "deb13": {"mail_auth_records": [theirs]}}
+    assert mail_auth_published(hostvars, ["deb12", "deb13"], "deb12", ["nida.com"]) == [mine]
+    assert mail_auth_published(hostvars, ["deb12", "deb13"], "deb13", ["nida.com"]) == [theirs]
