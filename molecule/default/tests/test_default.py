@@ -62,6 +62,21 @@ def test_dns_reverse(host, lab):
     assert answer.split() == [lab["hostname"] + "."]
 
 
+def test_dns_publishes_spf_dmarc_and_the_dkim_key(host, lab):
+    """The zone has the mail server's SPF and DMARC records (p=reject, reports to the postmaster) and,
+    at SELECTOR._domainkey, the public half of the DKIM key on the host, in strings of at most 255 bytes."""
+    def txt(name):
+        lines = host.check_output("dig +short @127.0.0.1 %s TXT", name).splitlines()
+        return [line.strip('"').split('" "') for line in lines]
+    assert txt(lab["domain"]) == [["v=spf1 mx -all"]]
+    assert txt("_dmarc." + lab["domain"]) == [["v=DMARC1; p=reject; rua=mailto:postmaster@%s" % lab["domain"]]]
+    selector = host.check_output("awk '$1 == \"%s\" {split($2, k, \":\"); print k[2]}' /etc/opendkim/key.table", lab["domain"])
+    key = host.check_output("openssl pkey -in /etc/dkimkeys/%s.%s.private -pubout -outform DER | base64 -w0", lab["domain"], selector)
+    published = txt("%s._domainkey.%s" % (selector, lab["domain"]))
+    assert len(published) == 1 and max(len(part) for part in published[0]) <= 255
+    assert "".join(published[0]) == "v=DKIM1; k=rsa; p=" + key
+
+
 def test_dns_serial_never_changed(host, lab):
     """named loaded the zone with one serial only: the second converge (idempotence) did not bump it."""
     served = host.check_output("dig +short @127.0.0.1 %s SOA", lab["domain"]).split()[2]
@@ -179,7 +194,8 @@ def test_submission_offers_auth_only_after_starttls(host):
 
 
 def test_submission_accepts_authenticated_mail(host, lab):
-    """After STARTTLS a user logs in on 587 and the message is delivered to another lab user."""
+    """After STARTTLS a user logs in on 587 and the message is delivered to another lab user, signed
+    by OpenDKIM for the lab domain."""
     sender, recipient = lab["users"][0], lab["users"][-1]
     subject = unique_subject("submission")
     result = probe(host, "send", "--port", 587, "--starttls", "--user", sender["name"], "--sender", "%s@%s" % (sender["name"], lab["domain"]),
@@ -187,7 +203,9 @@ def test_submission_accepts_authenticated_mail(host, lab):
                    password=sender["password"])
     assert result["ok"], result
     assert result["authenticated"]
-    wait_for(lambda: maildir_files_with(host, recipient["name"], subject), what="delivery of the submitted message")
+    files = wait_for(lambda: maildir_files_with(host, recipient["name"], subject), what="delivery of the submitted message")
+    assert re.search(r"^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/simple; d=%s;" % re.escape(lab["domain"]),
+                     host.file(files[0]).content_string, re.MULTILINE)
 
 
 def test_submission_refuses_mail_without_login(host, lab):

@@ -169,3 +169,13 @@ def test_a_new_selector_publishes_a_new_key_and_signs_with_it(client, servers, d
     assert not sender["host"].file("%s/%s.%s.private" % (KEY_DIR, sender["domain"], new)).exists
     again = finished(site_playbook(*limit))
     assert again.changed() == {"mail-alpha": 0, "ns1": 0, "mail-beta": 0}, again.output
+
+
+def test_a_dns_only_run_keeps_the_mail_servers_records(client, servers, dns, site_playbook):
+    """A run limited to the DNS server (--limit ns1) still publishes every mail server's records (from
+    the local facts they left): it changes nothing, and the keys still resolve."""
+    run = finished(site_playbook("--limit", "ns1"))
+    assert run.changed() == {"ns1": 0}, run.output
+    for server in servers.values():
+        record = published_strings(client, dns["address"], "%s._domainkey.%s" % (selector_of(server), server["domain"]))
+        assert "".join(record[0]) == "v=DKIM1; k=rsa; p=" + host_public_key(server, server["domain"], selector_of(server))

@@ -24,6 +24,7 @@ ROLE_TASKS = {
     "dns": "Write named.conf.options, named.conf.local, named's startup options and the zone directory",
     "postfix": "Set main.cf and the submission service in master.cf",
     "dovecot": "Keep mail in ~/Maildir and accept logins only inside TLS, with this server's certificate",
+    "mail_auth": "Keep each domain's DKIM key",
 }
 SERIAL_LINE = re.compile(r"^\s*(\d{10}) ; serial$", re.MULTILINE)
 # What a student following a Dovecot 2.3 tutorial appends on Debian 13 (Dovecot 2.4 refuses it).
@@ -53,6 +54,7 @@ def test_every_role_task_runs_and_changes_nothing(site_playbook):
     assert run.hosts_that_ran(ROLE_TASKS["tls"]) == ["mail-alpha", "mail-beta"]
     assert run.hosts_that_ran(ROLE_TASKS["postfix"]) == ["mail-alpha", "mail-beta"]
     assert run.hosts_that_ran(ROLE_TASKS["dovecot"]) == ["mail-alpha", "mail-beta"]
+    assert run.hosts_that_ran(ROLE_TASKS["mail_auth"]) == ["mail-alpha", "mail-beta"]
     assert all(counts["ok"] > 20 for name, counts in run.recap().items() if name.startswith("mail-")), run.recap()
 
 
@@ -61,7 +63,8 @@ def drift(hosts, dns):
     """Break every role by hand, run the playbook once to repair, once more to see it silent.
 
     ns1 (dns, Debian 13):         the zone file edited, named stopped and disabled, bind9 removed.
-    mail-alpha (Debian 12):       main.cf edited, Postfix stopped and disabled, a Dovecot file edited.
+    mail-alpha (Debian 12):       main.cf edited, Postfix stopped and disabled, a Dovecot file edited,
+                                  OpenDKIM stopped and disabled, its key made readable to all.
     mail-beta (Debian 13):        dovecot-pop3d removed; the 2.3 line appended to conf.d/10-auth.conf,
                                   so that Dovecot 2.4 refuses to (re)start; Dovecot stopped and disabled;
                                   the TLS certificate file deleted.
@@ -75,6 +78,8 @@ def drift(hosts, dns):
     hosts["mail-alpha"].run_test("postconf -e home_mailbox=mbox")
     hosts["mail-alpha"].run_test("systemctl disable --now postfix")
     hosts["mail-alpha"].run_test("sed -i 's/^ssl = required/ssl = yes/' /etc/dovecot/conf.d/10-ssl.conf")
+    hosts["mail-alpha"].run_test("systemctl disable --now opendkim")
+    hosts["mail-alpha"].run_test("chmod 0644 /etc/dkimkeys/*.private")
 
     hosts["mail-beta"].run_test("env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q dovecot-pop3d")
     hosts["mail-beta"].run_test("sh -c 'echo \"%s\" >> /etc/dovecot/conf.d/10-auth.conf'" % DOVECOT_23_LINE)
@@ -115,6 +120,14 @@ def test_postfix_and_main_cf_come_back(drift, servers, client):
     for port in (25, 587):
         greeting = probe(client, "ehlo", *server["at"], "--port", port)["greeting"]
         assert greeting == "220 %s ESMTP" % server["hostname"]
+
+
+def test_signing_comes_back(drift, servers):
+    """mail-alpha's OpenDKIM is enabled and running again, and its keys are readable only by it."""
+    host = servers["mail-alpha"]["host"]
+    assert host.service("opendkim").is_enabled and host.service("opendkim").is_running
+    modes = host.check_output("stat -c '%%a %%U' /etc/dkimkeys/*.private").splitlines()
+    assert modes and set(modes) == {"600 opendkim"}, modes
 
 
 def test_edited_dovecot_file_comes_back(drift, servers, client):
