@@ -60,7 +60,7 @@ def headers(text, name):
 
 
 def send_signed(client, sender, recipient, subject):
-    """ana@alpha.test (or bob@beta.test) sends with SMTP AUTH on 587, as a mail client does."""
+    """ana@alpha.lab (or bob@beta.lab) sends with SMTP AUTH on 587, as a mail client does."""
     return probe(client, "send", *sender["at"], "--port", 587, "--starttls", "--user", sender["user"], "--sender", sender["email"],
                  "--to", recipient["email"], "--subject", subject, "--body", "signed by %s" % sender["domain"],
                  password=sender["password"])
@@ -119,8 +119,8 @@ def test_signed_mail_passes_dkim_spf_and_dmarc_at_the_other_server(client, serve
 
 
 def test_a_forged_lab_sender_is_refused_under_p_reject(client, servers):
-    """The client, which is not alpha.test's MX, sends to mail-beta as ana@alpha.test without a
-    signature: SPF fails, there is no DKIM, so DMARC fails, and alpha.test's p=reject makes mail-beta
+    """The client, which is not alpha.lab's MX, sends to mail-beta as ana@alpha.lab without a
+    signature: SPF fails, there is no DKIM, so DMARC fails, and alpha.lab's p=reject makes mail-beta
     refuse it at SMTP time with 5.7.1; nothing reaches bob."""
     forged, recipient = servers["mail-alpha"], servers["mail-beta"]
     subject = unique_subject("forged")

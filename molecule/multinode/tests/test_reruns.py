@@ -126,7 +126,7 @@ def test_signing_comes_back(drift, servers):
     """mail-alpha's OpenDKIM is enabled and running again, and its keys are readable only by it."""
     host = servers["mail-alpha"]["host"]
     assert host.service("opendkim").is_enabled and host.service("opendkim").is_running
-    modes = host.check_output("stat -c '%%a %%U' /etc/dkimkeys/*.private").splitlines()
+    modes = host.check_output("stat -c '%a %U' /etc/dkimkeys/*.private").splitlines()
     assert modes and set(modes) == {"600 opendkim"}, modes
 
 
