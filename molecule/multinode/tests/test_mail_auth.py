@@ -36,7 +36,7 @@ def published_strings(client, dns_address, name):
     """The character-strings of the TXT records at ``name``, as the lab DNS answers the client: a list
     of records, each a list of strings (dig prints each string quoted)."""
     output = client.check_output("dig +short @%s %s TXT", dns_address, name)
-    return [[part for part in line.strip().strip('"').split('" "')] for line in output.splitlines() if line.strip()]
+    return [line.strip().strip('"').split('" "') for line in output.splitlines() if line.strip()]
 
 
 def host_public_key(server, domain, selector):
