@@ -87,7 +87,7 @@ def test_each_domain_publishes_its_key_spf_and_dmarc(client, servers, dns, name)
 @pytest.mark.parametrize("name", ["mail-alpha", "mail-beta"])
 def test_private_keys_are_readable_only_by_the_signer(servers, name):
     """Each domain's key is a 2048-bit RSA key, mode 0600, owned by opendkim, in a 0700 directory;
-    Postfix passes every message through both milters on loopback."""
+    Postfix passes every message through both milters, on UNIX sockets only its group may use."""
     server = servers[name]
     keys = server["host"].file(KEY_DIR)
     assert keys.user == "opendkim" and keys.mode == 0o700
@@ -95,7 +95,10 @@ def test_private_keys_are_readable_only_by_the_signer(servers, name):
         key = server["host"].file("%s/%s.%s.private" % (KEY_DIR, domain, selector_of(server)))
         assert key.user == "opendkim" and key.mode == 0o600
         assert "2048 bit" in server["host"].check_output("openssl pkey -in %s -noout -text | head -1", key.path)
-    assert server["host"].check_output("postconf -h smtpd_milters") == "inet:127.0.0.1:8891, inet:127.0.0.1:8893"
+    assert server["host"].check_output("postconf -h smtpd_milters") == "unix:opendkim/opendkim.sock, unix:opendmarc/opendmarc.sock"
+    for milter in ("opendkim", "opendmarc"):
+        socket = server["host"].file("/var/spool/postfix/%s/%s.sock" % (milter, milter))
+        assert socket.is_socket and socket.user == milter and socket.group == "postfix" and socket.mode == 0o770
     assert all(server["host"].service(name).is_running for name in ("opendkim", "opendmarc"))
 
 
