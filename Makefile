@@ -29,6 +29,8 @@ VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := build/galaxy/tkj-mailserver-$(VERSION).tar.gz
 # Paths that must never ship in the tarball (galaxy.yml build_ignore keeps them out).
 NOT_SHIPPED := (^|/)(\.venv|build|\.cache|\.ansible|\.pytest_cache|\.git|\.tox|__pycache__|\.lab-ca)(/|$$)|\.pyc$$
+# Files the tarball must hold: the licence galaxy.yml names, the docs ansible-galaxy shows.
+SHIPPED := LICENSE README.md CHANGELOG.md meta/runtime.yml
 SCENARIOS := $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .PHONY: help venv collection-path docker image browser lint unit sanity galaxy ee changelog molecule test lab lab-down bench load clean
@@ -88,6 +90,7 @@ galaxy: venv
 	ansible-galaxy collection build --output-path build/galaxy
 	tar tzf $(TARBALL) > build/galaxy/contents.txt
 	if grep -E '$(NOT_SHIPPED)' build/galaxy/contents.txt; then echo "$(TARBALL) holds the paths above: add them to build_ignore in galaxy.yml" >&2; exit 1; fi
+	for file in $(SHIPPED); do grep -qx "$$file" build/galaxy/contents.txt || { echo "$(TARBALL) lacks $$file" >&2; exit 1; }; done
 	ansible-galaxy collection install --offline -p build/galaxy/collections $(TARBALL) --force
 
 # The AWX/AAP execution environment's build context (no image is built), and its Galaxy step run
