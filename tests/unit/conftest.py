@@ -68,8 +68,9 @@ def run_module(monkeypatch, capsys):
         payload["_ansible_remote_tmp"] = tempfile.gettempdir()
         payload["_ansible_keep_remote_files"] = False
         # Warnings are collected process-wide; each run starts with none, as a real module does.
-        monkeypatch.setattr(warnings, "_global_warnings", {})
-        monkeypatch.setattr(warnings, "_global_deprecations", {})
+        # (a dict in ansible-core 2.19, a list in 2.14: an empty one of the same kind)
+        monkeypatch.setattr(warnings, "_global_warnings", type(warnings._global_warnings)())
+        monkeypatch.setattr(warnings, "_global_deprecations", type(warnings._global_deprecations)())
         # Importing controller code (the filter tests do) would send warnings to the display instead.
         if _internal is not None:
             monkeypatch.setattr(_internal, "is_controller", False)
