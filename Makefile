@@ -1,5 +1,6 @@
 # tkj.mailserver: one entry point for development, tests and the lab.
-#   make test     lint, unit tests, ansible-test sanity, every Molecule scenario (what CI runs)
+#   make test     lint, unit tests, ansible-test sanity, every Molecule scenario, the README commands (CI)
+#   make readme   run the README's command blocks as written (ansible-core 2.14 and 2.19, over SSH)
 #   make lab      start the container lab (DNS, mail, client), apply playbooks/site.yml, report
 #   make lab-down remove the lab's containers, network and port forwarder
 #   make bench    converge/re-run times: the collection against builtin modules, 1/4/8 hosts
@@ -33,10 +34,11 @@ NOT_SHIPPED := (^|/)(\.venv|build|\.cache|\.ansible|\.pytest_cache|\.git|\.tox|_
 SHIPPED := LICENSE README.md CHANGELOG.md meta/runtime.yml
 SCENARIOS := $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
-.PHONY: help venv collection-path docker image browser lint unit sanity galaxy ee changelog molecule test lab lab-down bench load clean
+.PHONY: help venv collection-path docker image browser lint unit sanity galaxy ee changelog molecule readme test lab lab-down bench load clean
 
 help:
 	@echo "make test    lint + unit + sanity + Molecule scenarios: $(SCENARIOS)"
+	@echo "make readme  the README's command blocks as written, with ansible-core 2.14 and 2.19"
 	@echo "make lab     start the container lab from $(LAB_VALUES), apply the playbook, report"
 	@echo "make lab-down remove the lab's containers, network and port forwarder"
 	@echo "make bench   converge/re-run figures (build/bench/results.json)"
@@ -109,7 +111,11 @@ changelog: venv collection-path
 molecule: venv collection-path image galaxy browser
 	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
 
-test: lint unit sanity galaxy ee molecule
+# The README's command blocks as written, with ansible-core 2.14 (from a clone) and 2.19 (from the tarball).
+readme: venv galaxy image
+	python tests/readme/readme_commands.py
+
+test: lint unit sanity galaxy ee molecule readme
 
 lab: venv collection-path image
 	scripts/lab-up.sh $(LAB_VALUES)
