@@ -11,11 +11,12 @@ cannot drift apart. Each block runs line by line, as a user types it, with a con
 
 Each controller is a venv of its own under build/readme/ with only ansible-core from PyPI, HOME is
 a fresh directory (so ~/.ansible/collections starts empty) and no ANSIBLE_* variable of the caller
-passes through (the test sets only the SSH key and known hosts file of that HOME). The server is a systemd container on the internal network tkj-readme, reached over
-SSH as root with a key, as a real server is; the only thing the test does that the README asks the
-user to do by hand is the edit of the inventory's hosts.yml (the server's address), before the first
-ansible-playbook line. Every line must succeed, the check run and both real runs must fail nothing,
-and the last run of each block must report changed=0 on every host.
+passes through (the test sets only the SSH key and known hosts file of that HOME). The server is a
+systemd container on the internal network tkj-readme, reached over SSH as root with a key, as a
+real server is; the only thing the test does that the README asks the user to do by hand is the
+edit of the inventory's hosts.yml (the server's address), before the first ansible-playbook line.
+Every line must succeed, the check run and both real runs must fail nothing, and the last run of
+each block must report changed=0 on every host.
 
   python tests/readme/readme_commands.py [--only clone|tarball] [--keep]
 """
