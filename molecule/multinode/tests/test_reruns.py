@@ -214,3 +214,43 @@ def test_changed_setting_is_applied_and_taken_back(site_playbook, servers):
     assert all(back.changed()[name] > 0 for name in servers), back.output
     for server in servers.values():
         assert server["host"].check_output("postconf -h smtpd_banner") == "$myhostname ESMTP"
+
+
+# Tasks that run whatever the tags: ansible-core's argument checks and what one role tells another.
+ALWAYS_TASKS = ("Validating arguments against arg spec", "Tell the roles that use the certificate where it is",
+                "Tell Postfix which milters to use")
+
+
+def roles_that_ran(run):
+    """The roles (by short name; "" for a play's own task) with a task that ran on some host, the
+    tasks that run whatever the tags left out."""
+    ran = set()
+    for play in run.results()["plays"]:
+        for task in play["tasks"]:
+            role, name = task["task"]["name"].rpartition(" : ")[::2]
+            if not name.startswith(ALWAYS_TASKS) and any(not result.get("skipped") for result in task["hosts"].values()):
+                ran.add(role.rsplit(".", 1)[-1])
+    return ran
+
+
+def test_tags_run_only_the_roles_they_name(site_playbook, hosts, dns):
+    """--tags postfix runs Postfix's tasks only: a hand edit of main.cf is put right, one of the zone
+    file is left, and Postfix keeps its milters and certificate (what the skipped roles tell it);
+    --skip-tags postfix then runs every other role, which puts the zone file right."""
+    zone_file = "%s/db.%s" % (ZONE_DIR, dns["zones"][0])
+    milters = hosts["mail-alpha"].check_output("postconf -h smtpd_milters")
+    hosts["mail-alpha"].run_test("postconf -e home_mailbox=mbox")
+    hosts["ns1"].run_test("sh -c 'echo \"; edited by hand\" >> %s'" % zone_file)
+
+    postfix_only = finished(site_playbook("--tags", "postfix"))
+    assert roles_that_ran(postfix_only) == {"postfix"}, postfix_only.output
+    assert postfix_only.changed() == {"ns1": 0, "mail-alpha": postfix_only.changed()["mail-alpha"], "mail-beta": 0}, postfix_only.output
+    assert postfix_only.changed()["mail-alpha"] > 0, postfix_only.output
+    assert hosts["mail-alpha"].check_output("postconf -h home_mailbox") == "Maildir/"
+    assert hosts["mail-alpha"].check_output("postconf -h smtpd_milters") == milters
+    assert "; edited by hand" in hosts["ns1"].file(zone_file).content_string
+
+    others = finished(site_playbook("--skip-tags", "postfix"))
+    assert roles_that_ran(others) == {"tls", "dns", "mail_auth", "dovecot"}, others.output
+    assert others.changed()["ns1"] > 0 and others.changed()["mail-alpha"] == 0, others.output
+    assert "; edited by hand" not in hosts["ns1"].file(zone_file).content_string
