@@ -3,10 +3,12 @@
   python lab.py setup VALUES BUILD_DIR    check VALUES, write BUILD_DIR/inventory.yml, print what
                                           scripts/lab-up.sh needs (network, containers, forwards)
   python lab.py report VALUES BUILD_DIR   check the running lab end to end and print the report;
-                                          exit 1 when a stage fails
+                                          exit 1 when a check fails
 
 VALUES is the lab values file (inventories/docker-lab/lab.yml). Run with the project's venv python
-(PyYAML, testinfra). The mail client used in the checks is molecule/shared/mailprobe.py, the tests' own.
+(PyYAML, ansible-playbook). The mail system is checked by tkj.mailserver.check (playbooks/check.yml),
+the playbook for real servers; this file adds only what is the container lab's own: the playbook
+run's recap and the ports published on 127.0.0.1 (checked with molecule/shared/mailprobe.py).
 """
 
 import ipaddress
@@ -16,19 +18,20 @@ import pathlib
 import re
 import socket
 import ssl
-import struct
 import subprocess
 import sys
 
 import urllib.request
 
-import testinfra
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "molecule" / "shared"))
+# The collection's own DNS client (make collection-path links this checkout there).
+sys.path.insert(0, str(REPO / "build" / "collections"))
 
-from mailtests import install_probe, lab_ca_file, maildir_files_with, probe, unique_subject, wait_for  # noqa: E402  pylint: disable=wrong-import-position
+from mailtests import lab_ca_file  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.tkj.mailserver.plugins.module_utils import _dns_client as dns_client  # noqa: E402  pylint: disable=wrong-import-position
 
 NETWORK = "tkj-lab"
 # Inventory group, container name and host name of each lab machine; the address comes from VALUES.
@@ -51,6 +54,8 @@ PUBLISHED = [
 ]
 REQUIRED = ["lab_domain", "lab_mail_host", "lab_users", "lab_network", "lab_dns_address", "lab_mail_address",
             "lab_client_address", "lab_debian_release"]
+# The task of playbooks/check.yml whose results are the rows.
+CHECK_TASK = "Check DNS, SMTP, IMAP, POP3, TLS, a message and the published records"
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 
 
@@ -133,15 +138,10 @@ def probe_here(check, *args, password=""):
 
 
 def dns_answers_over_tcp(port, name):
-    """Number of answers to an SOA query for ``name`` sent over TCP to 127.0.0.1:port (0 if refused)."""
-    question = b"".join(bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\0" + struct.pack(">HH", 6, 1)
-    query = struct.pack(">HHHHHH", 0x7b7b, 0, 1, 0, 0, 0) + question
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(struct.pack(">H", len(query)) + query)
-        reply = connection.recv(65535)
-    _length, identifier, flags, _questions, answers = struct.unpack(">HHHHH", reply[:10])
-    assert identifier == 0x7b7b and flags & 0xF == 0, "DNS on 127.0.0.1:%d answered with rcode %d" % (port, flags & 0xF)
-    return answers
+    """Number of answers to an SOA query for ``name`` sent over TCP to 127.0.0.1:port."""
+    answer = dns_client.query("127.0.0.1", name, "SOA", timeout=10, port=port, tcp=True)
+    assert answer["rcode"] == "NOERROR", "DNS on 127.0.0.1:%d answered %s" % (port, answer["rcode"])
+    return len(dns_client.values(answer, "SOA"))
 
 
 def https_get(port, name, path, cafile):
@@ -159,18 +159,15 @@ def https_get(port, name, path, cafile):
 class LabCheck:
     """The smoke check: each stage returns a line for the report or fails with an AssertionError."""
 
-    def __init__(self, values, build):
+    def __init__(self, values, values_path, build):
         self.values = values
+        self.values_path = values_path
         self.build = build
         self.domain = values["lab_domain"]
         self.mail_fqdn = "%s.%s" % (values["lab_mail_host"], self.domain)
         self.webmail_fqdn = "%s.%s" % (values.get("lab_webmail_host", "webmail"), self.domain)
-        users = values["lab_users"]
-        self.sender, self.recipient = users[0], users[-1]
-        self.subject = unique_subject("make lab")
+        self.recipient = values["lab_users"][-1]
         self.ca_file = lab_ca_file(build / "inventory.yml")
-        self.client = testinfra.get_host("docker://" + MACHINES["client"][1])
-        self.mail = testinfra.get_host("docker://" + MACHINES["mail"][1])
 
     def email(self, user):
         """user@domain."""
@@ -187,39 +184,25 @@ class LabCheck:
         return "playbooks/site.yml (after prepare.yml) on %d containers: changed=%d%s" % (
             len(recap), changed, " (nothing to change)" if changed == 0 else "")
 
-    def dns(self):
-        """The lab DNS answers the domain's MX and the mail host's A record."""
-        server = self.values["lab_dns_address"]
-        mx = self.client.check_output("dig +short @%s %s MX", server, self.domain)
-        address = self.client.check_output("dig +short @%s %s A", server, self.mail_fqdn)
-        assert mx.split() == ["10", self.mail_fqdn + "."], "MX of %s: %r" % (self.domain, mx)
-        assert address.split() == [self.values["lab_mail_address"]], "A of %s: %r" % (self.mail_fqdn, address)
-        return "dig @%s: %s MX 10 %s, %s A %s" % (server, self.domain, self.mail_fqdn, self.mail_fqdn, address)
-
-    def smtp(self):
-        """The client sends a message over SMTP (port 25) to the mail host found through DNS."""
-        install_probe(self.client, ca_file=self.ca_file)
-        sent = probe(self.client, "send", "--server", self.mail_fqdn, "--port", 25, "--sender", self.email(self.sender),
-                     "--to", self.email(self.recipient), "--subject", self.subject,
-                     "--body", "Sent by make lab from the client container.")
-        assert sent["ok"], "the mail server refused the message: %s" % sent
-        return "client -> %s:25, %s -> %s, subject \"%s\"" % (
-            self.mail_fqdn, self.email(self.sender), self.email(self.recipient), self.subject)
-
-    def maildir(self):
-        """The message became one file in the recipient's ~/Maildir/new."""
-        files = wait_for(lambda: maildir_files_with(self.mail, self.recipient["name"], self.subject),
-                         what="delivery to ~%s/Maildir/new" % self.recipient["name"])
-        return "%s:%s" % (MACHINES["mail"][1], files[0])
-
-    def read_back(self, protocol, port):
-        """The client reads the message back over ``protocol`` with STARTTLS and the recipient's login."""
-        result = probe(self.client, protocol, "--server", self.mail_fqdn, "--port", port, "--starttls",
-                       "--user", self.recipient["name"], "--subject", self.subject, password=self.recipient["password"])
-        assert result["login"], "login as %s failed: %s" % (self.recipient["name"], result.get("error"))
-        assert [message["subject"] for message in result["messages"]] == [self.subject], \
-            "the message is not in %s's mailbox" % self.recipient["name"]
-        return "client -> %s:%d STARTTLS, login %s, the message read back" % (self.mail_fqdn, port, self.recipient["name"])
+    def mail_system(self):
+        """tkj.mailserver.check, the playbook for real servers, run from the client container against
+        the lab DNS: its rows, one list per mail server. Nothing of it is written twice here."""
+        env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_NOCOLOR="1")
+        command = ["ansible-playbook", "-i", str(self.build / "inventory.yml"), "-e", "@%s" % self.values_path,
+                   "-e", "check_from=%s" % MACHINES["client"][1],
+                   "-e", json.dumps({"check_dns_servers": [self.values["lab_dns_address"]]}), "tkj.mailserver.check"]
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        try:
+            plays = json.loads(result.stdout)["plays"]
+        except ValueError:
+            raise AssertionError("tkj.mailserver.check did not run: %s" % one_line(result.stderr or result.stdout)) from None
+        found = {}
+        for play in plays:
+            for task in play["tasks"]:
+                if task["task"]["name"] == CHECK_TASK:
+                    found.update({host: answer for host, answer in task["hosts"].items() if "rows" in answer})
+        assert found, "tkj.mailserver.check gave no rows: %s" % one_line(result.stderr or result.stdout)
+        return found
 
     def published_ports(self):
         """Each port published on 127.0.0.1 answers as its service, with logins where a client logs in."""
@@ -256,19 +239,28 @@ def one_line(error):
 def report(values_path, build):
     """Run every stage, print the report; 1 when a stage failed."""
     values = load_values(values_path)
-    check = LabCheck(values, build)
-    stages = [("Playbook", check.playbook), ("DNS", check.dns), ("SMTP", check.smtp), ("Maildir", check.maildir),
-              ("IMAP", lambda: check.read_back("imap", 143)), ("POP3", lambda: check.read_back("pop3", 110)),
-              ("Ports", check.published_ports)]
+    check = LabCheck(values, values_path, build)
     print("\nThe container lab: %s, mail server %s (Debian %s)" % (check.domain, check.mail_fqdn, values["lab_debian_release"]))
     failures = 0
-    for name, stage in stages:
+    for name, stage in (("Playbook", check.playbook), ("Ports", check.published_ports)):
         try:
             line, status = stage(), "OK"
         except (AssertionError, OSError, ValueError) as error:
             line, status = one_line(error), "FAILED"
             failures += 1
         print("  %-9s %-7s %s" % (name, status, line))
+    try:
+        checked = check.mail_system()
+    except AssertionError as error:
+        print("  %-9s %-7s %s" % ("Check", "FAILED", one_line(error)))
+        failures += 1
+    else:
+        # The table tkj.mailserver.check prints, the same for a real server (README: Checking the servers).
+        for host, answer in sorted(checked.items()):
+            print("\n  tkj.mailserver.check on %s, from %s:" % (host, MACHINES["client"][1]))
+            for line in answer["table"]:
+                print("  " + line)
+            failures += answer["failures"]
 
     print("\nA shell in each container (exit leaves it):")
     for machine, (_group, container, _name) in MACHINES.items():
