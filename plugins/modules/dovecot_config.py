@@ -131,6 +131,22 @@ options:
         C(%{user | domain}), C(%{home}); other one-letter variables are refused (write them in the 2.4 C(%{...}) form).
       - Must not be combined with any of those settings in O(settings) or O(absent).
     type: str
+  debian_upgrade:
+    description:
+      - On Dovecot 2.4, first replace the Dovecot 2.3 files an upgrade from Debian 12 to 13 kept in O(config_dir)
+        by Debian 13's version, as on a fresh Debian 13 host, then apply the settings to them.
+      - "Debian installs Dovecot's configuration with ucf: the upgrade keeps each file that was changed (with dpkg's
+        C(--force-confold), every file) and puts Debian 13's version beside it as C(FILE.ucf-dist); dpkg then fails to
+        configure C(dovecot-core), because Dovecot 2.4 refuses the 2.3 files."
+      - A kept file is replaced when it holds nothing but Debian 12's defaults and the settings this task writes to it
+        (in O(files), O(settings), O(mail_location), O(absent), by their 2.3 or 2.4 names); the kept file stays beside it
+        as C(FILE.ucf-old) and C(FILE.ucf-dist) is removed (RV(replaced)). Comments are not compared.
+      - When a kept file holds other settings (the admin's own), the task fails before any file is changed, naming each
+        such file and its lines, so that the admin carries them over into C(FILE.ucf-dist) in Dovecot 2.4's words.
+      - Does nothing on Dovecot 2.3, or where no C(FILE.ucf-dist) is beside a file.
+    type: bool
+    default: false
+    version_added: 0.10.0
   absent:
     description:
       - Top-level settings to comment out in the file, wherever they are active outside a section.
@@ -273,6 +289,13 @@ translated:
   sample:
     - {path: /etc/dovecot/conf.d/10-auth.conf, name: disable_plaintext_auth, value: "yes", to_name: auth_allow_cleartext, to_value: "no"}
     - {path: /etc/dovecot/conf.d/10-ssl.conf, name: ssl_cert, value: </etc/ssl/certs/a.pem, to_name: ssl_server_cert_file, to_value: /etc/ssl/certs/a.pem}
+replaced:
+  description: The files replaced by Debian 13's version (O(debian_upgrade)); each kept file is beside it as C(FILE.ucf-old).
+  returned: always
+  type: list
+  elements: str
+  version_added: 0.10.0
+  sample: [/etc/dovecot/dovecot.conf, /etc/dovecot/conf.d/10-auth.conf]
 dovecot_version:
   description: The installed Dovecot version, from C(dovecot --version).
   returned: always
@@ -297,9 +320,11 @@ diff:
 """
 
 import os
+import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.tkj.mailserver.plugins.module_utils._dovecot import parse_version, password_values, resolve_paths, validate, write_files
+from ansible_collections.tkj.mailserver.plugins.module_utils._dovecot_upgrade import NEW_SUFFIX, OLD_SUFFIX, replacements
 from ansible_collections.tkj.mailserver.plugins.module_utils._dovecot_versions import LOCATION_SETTINGS_24, Request, edit_file
 from ansible_collections.tkj.mailserver.plugins.module_utils._errors import InputError
 from ansible_collections.tkj.mailserver.plugins.module_utils._files import file_diff, read_text
@@ -313,6 +338,13 @@ def file_items(params):
     if params["files"] is not None:
         return [("files[%d]." % index, item) for index, item in enumerate(params["files"])]
     return [("", {option: params[option] for option in FILE_OPTIONS})]
+
+
+def keep_upgraded_file(path):
+    """Keep the file an upgrade kept, before Debian 13's version replaces it, as ucf names it (FILE.ucf-old)."""
+    shutil.copy2(path, path + OLD_SUFFIX)
+    status = os.stat(path)
+    os.chown(path + OLD_SUFFIX, status.st_uid, status.st_gid)
 
 
 def main():
@@ -334,12 +366,13 @@ def main():
             mail_location=dict(type="str"),
             absent=dict(type="list", elements="str", default=[]),
             backup=dict(type="bool", default=False),
+            debian_upgrade=dict(type="bool", default=False),
         ),
         mutually_exclusive=[("files", option) for option in FILE_OPTIONS],
         supports_check_mode=True,
     )
     items = file_items(module.params)
-    result = dict(changed=False, changes=[], translated=[], dovecot_version=None)
+    result = dict(changed=False, changes=[], translated=[], replaced=[], dovecot_version=None)
     module.no_log_values.update(password_values(items, result))
     edits = []
     try:
@@ -355,19 +388,32 @@ def main():
         result["dovecot_version"], version = parse_version(out)
 
         # Every file is edited in memory first, so that a refused input or 2.3 line changes no file.
+        requests = [Request(item, version, where) for where, item in items]
+        replaced = {}
+        if module.params["debian_upgrade"] and version >= (2, 4):
+            replaced = replacements(config_dir, read_text, {
+                relative: set(item.get("settings") or {}) | set(request.wanted) | set(request.absent) | ({"mail_location"} if request.location_given else set())
+                for (_where, item), (_target, relative), request in zip(items, paths, requests)})
         names = {}
-        for (where, item), (target, relative) in zip(items, paths):
-            request = Request(item, version, where)
-            before = read_text(target)
-            after, changes, translated = edit_file(before or "", target, request, version)
+        for (where, _item), (target, relative), request in zip(items, paths, requests):
+            before = base = read_text(target)
+            if relative in replaced:
+                base = replaced.pop(relative)[1]
+                result["replaced"].append(target)
+            after, changes, translated = edit_file(base or "", target, request, version)
             result["changes"].extend(changes)
             result["translated"].extend(translated)
             for name in request.wanted:
                 names.setdefault(name, where + "settings")
             edits.append((target, relative, before, after))
+        for relative, (kept, new) in sorted(replaced.items()):
+            target = os.path.join(config_dir, relative)
+            result["replaced"].append(target)
+            edits.append((target, relative, kept, new))
+        result["replaced"].sort()
         module.no_log_values.update(password_values(items, result))
         changed = {relative: after for _target, relative, before, after in edits if after != (before or "")}
-        result["changed"] = bool(changed)
+        result["changed"] = bool(changed or result["replaced"])
         if changed:
             extra_names = LOCATION_SETTINGS_24 if version >= (2, 4) else ["mail_location"]
             validate(module, doveconf, version, config_dir, changed, names, extra_names)
@@ -379,7 +425,11 @@ def main():
         result["diff"] = diffs if module.params["files"] is not None else diffs[0]
     if result["changed"] and not module.check_mode:
         texts = {target: after for target, _relative, before, after in edits if after != (before or "")}
+        for target in result["replaced"]:
+            keep_upgraded_file(target)
         backups = write_files(module, texts, backup=module.params["backup"])
+        for target in result["replaced"]:
+            os.unlink(target + NEW_SUFFIX)
         if backups:
             result["backup_files"] = backups
             if module.params["files"] is None:

@@ -961,3 +961,102 @@ def test_translated_password_hidden(env, run_module):
     assert result["changed"] is True
     assert "Old-s3cret" not in repr(result)
     assert read(mail_conf(config_dir)) == "ssl_server_key_password = Old-s3cret\nmail_uid = vmail\n"
+
+
+# After an upgrade from Debian 12: ucf kept the Dovecot 2.3 files and put Debian 13's beside them.
+UPGRADED_TREE = {
+    "dovecot.conf": (DOVECOT_CONF_23, DOVECOT_CONF_24),
+    "conf.d/10-mail.conf": (MAIL_CONF_23, MAIL_CONF_24),
+    "conf.d/10-auth.conf": (AUTH_CONF_23, AUTH_CONF_24),
+    "conf.d/10-ssl.conf": (SSL_CONF_23, SSL_CONF_24),
+}
+
+
+def upgraded(env, **changed):
+    """A Dovecot 2.4 host as the upgrade left it: each file of UPGRADED_TREE (or of ``changed``, relative
+    path: kept text) with Debian 13's version beside it as FILE.ucf-dist."""
+    config_dir, dovecot = env(VERSION_24, **TREES[VERSION_24])
+    for relative, (kept, new) in UPGRADED_TREE.items():
+        with open(os.path.join(config_dir, relative), "w") as handle:
+            handle.write(changed.get(relative, kept))
+        with open(os.path.join(config_dir, relative + ".ucf-dist"), "w") as handle:
+            handle.write(new)
+    return config_dir, dovecot
+
+
+def tree_digests(config_dir):
+    """{relative path: sha256} of every file of the configuration directory."""
+    return {os.path.relpath(path, config_dir): sha256(path)
+            for path in glob.glob(os.path.join(config_dir, "**"), recursive=True) if os.path.isfile(path)}
+
+
+def test_upgrade_takes_debian_13_files_and_sets_the_role_settings(env, run_module):
+    """The kept Debian 12 files are replaced by Debian 13's, the role's settings written into them, all
+    checked by doveconf once; what was kept stays as FILE.ucf-old, and no FILE.ucf-dist is left."""
+    config_dir, dovecot = upgraded(env)
+    result = run_module("dovecot_config", {"config_dir": config_dir, "files": ROLE_FILES, "debian_upgrade": True})
+    assert result["failed"] is False, result.get("msg")
+    assert result["changed"] is True
+    assert result["replaced"] == sorted(os.path.join(config_dir, relative) for relative in UPGRADED_TREE)
+    assert read(os.path.join(config_dir, "dovecot.conf")) == DOVECOT_CONF_24
+    assert {name: role_settings(config_dir, name) for name in ROLE_RESULT_24} == ROLE_RESULT_24
+    assert "mail_privileged_group = mail" in read(conf_d(config_dir, "10-mail.conf"))
+    for relative, (kept, _new) in UPGRADED_TREE.items():
+        assert read(os.path.join(config_dir, relative + ".ucf-old")) == kept
+        assert not os.path.exists(os.path.join(config_dir, relative + ".ucf-dist"))
+    (checked,) = dovecot.checked
+    assert checked["dovecot.conf"] == DOVECOT_CONF_24
+
+
+def test_upgrade_then_idempotent(env, run_module):
+    config_dir, _dovecot = upgraded(env)
+    args = {"config_dir": config_dir, "files": ROLE_FILES, "debian_upgrade": True}
+    assert run_module("dovecot_config", args)["changed"] is True
+    before = tree_digests(config_dir)
+    again = run_module("dovecot_config", args)
+    assert (again["changed"], again["replaced"], again["changes"]) == (False, [], [])
+    assert tree_digests(config_dir) == before
+
+
+def test_upgrade_in_check_mode_writes_nothing(env, run_module):
+    config_dir, dovecot = upgraded(env)
+    before = tree_digests(config_dir)
+    result = run_module("dovecot_config", {"config_dir": config_dir, "files": ROLE_FILES, "debian_upgrade": True},
+                        check_mode=True, diff=True)
+    assert result["changed"] is True and len(result["replaced"]) == 4
+    assert tree_digests(config_dir) == before
+    assert len(dovecot.validations) == 1
+    assert {item["before_header"] for item in result["diff"]} == set(result["replaced"])
+
+
+def test_upgrade_refuses_files_with_the_admins_own_settings(env, run_module):
+    """A kept file with a setting Debian 12 did not have is the admin's: the task stops, naming the file and
+    the line, and changes no file (not even the unmodified ones)."""
+    config_dir, dovecot = upgraded(env, **{"conf.d/10-mail.conf": MAIL_CONF_23 + "mail_debug = yes\n"})
+    before = tree_digests(config_dir)
+    result = run_module("dovecot_config", {"config_dir": config_dir, "files": ROLE_FILES, "debian_upgrade": True})
+    assert result["failed"] is True
+    assert "%s (added: mail_debug = yes)" % conf_d(config_dir, "10-mail.conf") in result["msg"]
+    assert "No file was changed" in result["msg"] and "10-mail.conf.ucf-dist" not in result["msg"]
+    assert tree_digests(config_dir) == before
+    assert dovecot.validations == []
+
+
+def test_upgrade_refuses_a_kept_file_it_does_not_know(env, run_module):
+    """A kept file that Debian 12's Dovecot did not ship in this form cannot be told apart from the admin's."""
+    config_dir, _dovecot = upgraded(env)
+    for name, text in (("90-sieve.conf", "plugin {\n}\n"), ("90-sieve.conf.ucf-dist", "sieve_script personal {\n}\n")):
+        with open(conf_d(config_dir, name), "w") as handle:
+            handle.write(text)
+    result = run_module("dovecot_config", {"config_dir": config_dir, "files": ROLE_FILES, "debian_upgrade": True})
+    assert result["failed"] is True
+    assert "%s (not a file of Debian 12's Dovecot)" % conf_d(config_dir, "90-sieve.conf") in result["msg"]
+
+
+def test_upgrade_is_off_unless_asked(env, run_module):
+    """Without debian_upgrade the kept files are edited as they are (and 2.3 lines translated)."""
+    config_dir, _dovecot = upgraded(env)
+    result = run_module("dovecot_config", {"config_dir": config_dir, "files": ROLE_FILES})
+    assert result["replaced"] == []
+    assert read(os.path.join(config_dir, "dovecot.conf")) == DOVECOT_CONF_23
+    assert os.path.exists(os.path.join(config_dir, "dovecot.conf.ucf-dist"))
