@@ -21,6 +21,8 @@ description:
     touches neither the package lists nor the network, so a run works in a lab without internet.
   - When one is missing, installs them with M(ansible.builtin.apt), refreshing the package lists first
     if they are older than O(cache_valid_time).
+  - A package that dpkg has not finished configuring (half-configured after an interrupted upgrade) counts
+    as missing, so apt finishes configuring it.
 options:
   name:
     description:
