@@ -18,6 +18,9 @@ A certificate that does not verify is reported as "tls_error". Defaults for --se
                        retried until D seconds have passed, as a mail server would retry them)
   mailprobe.py imap    --server H --port 143|993 [--starttls | --ssl] --user U [--subject S]
   mailprobe.py pop3    --server H --port 110|995 [--starttls | --ssl] --user U [--subject S]
+  mailprobe.py uids    --server H --port 143 --starttls --user U
+                       (what a mail client keeps between sessions: the INBOX's IMAP UIDVALIDITY, each
+                       message's UID, subject and flags, and the POP3 UIDLs, over STARTTLS on 110)
   mailprobe.py quota   --server H --port 143 --starttls --user U
                        (IMAP GETQUOTAROOT INBOX: the quota root's storage used and limit, in KiB)
   mailprobe.py login   --server H --port 143|110|587 --starttls --user U
@@ -276,6 +279,35 @@ def cmd_pop3(args):
     return result
 
 
+def cmd_uids(args):
+    """UIDVALIDITY, UIDs, subjects and flags of the INBOX (IMAP, read-only), and the POP3 UIDLs."""
+    client = imaplib.IMAP4(args.server, args.port, timeout=TIMEOUT)
+    client.starttls(ssl_context=tls_context())
+    client.login(args.user, password())
+    client.select("INBOX", readonly=True)
+    _status, data = client.status("INBOX", "(UIDVALIDITY)")
+    uidvalidity = int(data[0].decode().split("UIDVALIDITY")[1].strip(" )"))
+    messages = []
+    _status, data = client.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    for item in data:
+        if not isinstance(item, tuple):
+            continue
+        meta = item[0].decode()
+        uid = int(meta.split("UID ")[1].split()[0].strip(")"))
+        flags = sorted(flag.decode() for flag in imaplib.ParseFlags(item[0]))
+        subject = email.message_from_bytes(item[1], policy=email.policy.default)["Subject"]
+        messages.append({"uid": uid, "subject": str(subject), "flags": flags})
+    client.logout()
+    pop3 = poplib.POP3(args.server, 110, timeout=TIMEOUT)
+    pop3.stls(context=tls_context())
+    pop3.user(args.user)
+    pop3.pass_(password())
+    _response, lines, _octets = pop3.uidl()
+    uidls = sorted(line.decode().split()[1] for line in lines)
+    pop3.quit()
+    return {"uidvalidity": uidvalidity, "messages": sorted(messages, key=lambda m: m["uid"]), "uidls": uidls}
+
+
 def login_once(args, secret):
     """One login on args.port (IMAP 143, POP3 110, else SMTP submission) after STARTTLS: (ok, error)."""
     try:
@@ -356,7 +388,7 @@ def main():
         with open(DEFAULTS_FILE) as stream:
             defaults = json.load(stream)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["send", "ehlo", "vrfy", "imap", "pop3", "burst", "quota", "login", "guess"])
+    parser.add_argument("command", choices=["send", "ehlo", "vrfy", "imap", "pop3", "burst", "quota", "login", "guess", "uids"])
     parser.add_argument("--server", default=defaults.get("server", "127.0.0.1"))
     parser.add_argument("--connect", default=defaults.get("connect"))
     parser.add_argument("--cafile", default=defaults.get("cafile"))
