@@ -339,18 +339,11 @@ class MailCheck:
             self.no_address("Message")
             return
         subject = "tkj.mailserver.check %s" % uuid.uuid4().hex[:12]
-        body = ("From: %s\r\nTo: %s\r\nSubject: %s\r\n\r\nA test message of tkj.mailserver.check; it deletes it "
-                "once read back.\r\n" % (self.email(sender), self.email(recipient), subject))
         route = "%s -> %s over 587" % (self.email(sender), self.email(recipient))
         started = self.clock()
         try:
+            self.submit(sender, self.email(recipient), subject, "A test message of tkj.mailserver.check")
             with pinned(self.mail_host, self.address):
-                session, _name = self.smtp(587)
-                try:
-                    session.login(sender["name"], sender["password"])
-                    session.sendmail(self.email(sender), [self.email(recipient)], body)
-                finally:
-                    session.close()
                 self.read_back(recipient, subject)
         except (OSError, smtplib.SMTPException, imaplib.IMAP4.error, poplib.error_proto, ValueError) as error:
             detail, fix = self.explain(error, getattr(error, "port", 587))
@@ -363,6 +356,18 @@ class MailCheck:
             return
         self.rows.append(row("Message", OK, "%s, read back over IMAP and POP3 after %.1f s, then deleted" % (
             route, self.clock() - started)))
+
+    def submit(self, sender, to, subject, text):
+        """Send a test message from ``sender`` (a user of this server) to the address ``to`` over this server's 587."""
+        body = "From: %s\r\nTo: %s\r\nSubject: %s\r\n\r\n%s; it deletes it once read back.\r\n" % (
+            self.email(sender), to, subject, text)
+        with pinned(self.mail_host, self.address):
+            session, _name = self.smtp(587)
+            try:
+                session.login(sender["name"], sender["password"])
+                session.sendmail(self.email(sender), [to], body)
+            finally:
+                session.close()
 
     def read_back(self, user, subject):
         """Wait for the message in the user's INBOX over IMAP, find it over POP3 too, delete it."""
@@ -395,6 +400,54 @@ class MailCheck:
         finally:
             with contextlib.suppress(OSError, imaplib.IMAP4.error):
                 session.logout()
+
+    def check_class_mail(self):
+        """In a class (the send_to option): a message from this server's first user to the next student's
+        first user, sent over this server's 587 and read back over IMAP and POP3 on the next one's server."""
+        target = self.p.get("send_to")
+        if not target:
+            return
+        receiver = MailCheck(dict(self.p, server=target["server"], domain=target["domain"], mail_host=target["mail_host"],
+                                  users=target["users"], send_to=None), self.resolve, self.clock)
+        sender, _recipient = self.users()
+        reader, _other = receiver.users()
+        if sender is None or reader is None:
+            self.rows.append(row("Class mail", WARNING, "not tried: %s has no user with a password in dovecot_users" % (
+                self.server if sender is None else receiver.server), "Give every student's server the class's users."))
+            return
+        route = "%s -> %s" % (self.email(sender), receiver.email(reader))
+        if self.address is None:
+            self.no_address("Class mail")
+            return
+        addresses = sorted({address for _server, found, _problem in receiver.ask(receiver.mail_host, "A") for address in found})
+        if not addresses:
+            self.rows.append(row("Class mail", FAILED, "%s: DNS gives no address for %s" % (route, receiver.mail_host),
+                                 receiver.dns_fix("%s IN A <the server's address>" % receiver.mail_host.split(".")[0])))
+            return
+        receiver.address = addresses[0]
+        subject = "tkj.mailserver.check class %s" % uuid.uuid4().hex[:12]
+        started = self.clock()
+        try:
+            self.submit(sender, receiver.email(reader), subject, "A class test message of tkj.mailserver.check, from %s to %s" % (
+                self.server, receiver.server))
+        except (OSError, smtplib.SMTPException, ValueError) as error:
+            detail, fix = self.explain(error, 587)
+            self.rows.append(row("Class mail", FAILED, "%s: not sent: %s" % (route, detail), fix))
+            return
+        try:
+            with pinned(receiver.mail_host, receiver.address):
+                receiver.read_back(reader, subject)
+        except (OSError, imaplib.IMAP4.error, poplib.error_proto, ValueError) as error:
+            detail, fix = receiver.explain(error, getattr(error, "port", 993))
+            self.rows.append(row("Class mail", FAILED, "%s: sent, not read back on %s: %s" % (route, receiver.server, detail), fix))
+            return
+        except LookupError as error:
+            self.rows.append(row("Class mail", FAILED, "%s: sent, %s on %s" % (route, error, receiver.server), (
+                "On %s: sudo postqueue -p shows it waiting, and why; on %s: sudo systemctl status postfix, and "
+                "sudo journalctl -u postfix -n 30." % (self.server, receiver.server))))
+            return
+        self.rows.append(row("Class mail", OK, "%s, read back on %s after %.1f s, then deleted" % (
+            route, receiver.server, self.clock() - started)))
 
     def check_records(self):
         """The SPF, DKIM and DMARC records the mail_auth role made, as the DNS servers answer them."""
@@ -431,6 +484,7 @@ class MailCheck:
         self.check_logins()
         self.check_certificate()
         self.check_message()
+        self.check_class_mail()
         self.check_records()
         return self.rows
 
@@ -455,6 +509,31 @@ def _text(value):
 
 def _short(text, width=60):
     return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def class_table(results, width=100):
+    """The class at a glance, one line per student's server in the class's order: its own checks (the
+    names of those that failed), whether its message reached the next student, whether the previous
+    student's message reached it. ``results`` is [(server, rows or None when it was not checked)]."""
+    sent = {}
+    for index, (server, rows) in enumerate(results):
+        class_rows = [item for item in rows or [] if item["check"] == "Class mail"]
+        sent[index] = LABELS[class_rows[0]["status"]] if class_rows else "-"
+    lines = ["tkj.mailserver.check: the class, %d servers (each sends to the next, the last to the first)" % len(results),
+             "%-20s %-8s %-8s %-8s %s" % ("Server", "Own", "Sends", "Receives", "Failed checks")]
+    for index, (server, rows) in enumerate(results):
+        if rows is None:
+            lines.append("%-20s %-8s %-8s %-8s %s" % (server, "FAILED", "-", sent[(index - 1) % len(results)], "not checked: unreachable"))
+            continue
+        failed = [item["check"] for item in rows if item["status"] == FAILED and item["check"] != "Class mail"]
+        own = "FAILED" if failed else "OK"
+        text = textwrap.wrap(", ".join(failed) or "none", width - 48, break_on_hyphens=False)
+        lines.append("%-20s %-8s %-8s %-8s %s" % (server, own, sent[index], sent[(index - 1) % len(results)], text[0]))
+        lines.extend(" " * 48 + line for line in text[1:])
+    failing = [server for server, rows in results if rows is None or any(
+        item["status"] == FAILED and item["check"] != "Class mail" for item in rows)]
+    lines.append("Needs help: %s" % (", ".join(failing) if failing else "nobody"))
+    return lines
 
 
 def table(title, rows, width=100):

@@ -105,6 +105,40 @@ options:
         C(.invalid) one, or another lab domain (mail to it is refused unless the client logs in).
     type: str
     default: relay-test.invalid
+  send_to:
+    description:
+      - In a class, the next student's server, to which this one sends the C(Class mail) row's message. It goes
+        from the first user of O(users) to the first of O(send_to.users), over this server's 587, and is read back
+        over IMAP 993 and POP3 995 on the next server (its address from the A record of O(send_to.mail_host),
+        its certificate verified against O(ca_pem)), then deleted.
+    type: dict
+    version_added: 0.10.0
+    suboptions:
+      server:
+        description: The next server's inventory name, for the messages.
+        type: str
+        required: true
+      domain:
+        description: Its mail domain.
+        type: str
+        required: true
+      mail_host:
+        description: Its mail host's name.
+        type: str
+        required: true
+      users:
+        description: Its users, as O(users).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          name:
+            description: The user name.
+            type: str
+            required: true
+          password:
+            description: The password.
+            type: str
   min_days:
     description: A certificate that ends within this many days is a warning.
     type: int
@@ -209,6 +243,11 @@ def main():
                 type=dict(type="str", default="TXT"), value=dict(type="str", required=True))),
             services=dict(type="dict", default={}),
             relay_domain=dict(type="str", default="relay-test.invalid"),
+            send_to=dict(type="dict", options=dict(
+                server=dict(type="str", required=True), domain=dict(type="str", required=True),
+                mail_host=dict(type="str", required=True),
+                users=dict(type="list", elements="dict", default=[], options=dict(
+                    name=dict(type="str", required=True), password=dict(type="str", no_log=True))))),
             min_days=dict(type="int", default=14),
             timeout=dict(type="int", default=10),
             message_wait=dict(type="int", default=30),

@@ -15,7 +15,7 @@ import ssl
 import pytest
 
 from ansible_collections.tkj.mailserver.plugins.module_utils import _dns_client as dns
-from ansible_collections.tkj.mailserver.plugins.module_utils._mail_check import FAILED, OK, WARNING, MailCheck, table
+from ansible_collections.tkj.mailserver.plugins.module_utils._mail_check import FAILED, OK, WARNING, MailCheck, class_table, row, table
 
 ZONE = {
     ("nida.com.", "MX"): [(10, "mail.nida.com.")],
@@ -196,3 +196,74 @@ def test_table_wraps_details_and_shows_fixes_of_failures_only():
     assert all(len(line) <= 80 for line in lines)
     assert any(line.strip() == "Fix: On mail.nida.com: sudo systemctl status dovecot." for line in lines)
     assert lines[-1] == "2 checks: 1 OK, 1 failed, 0 warnings"
+
+
+SIBLING = {"server": "siswa02", "domain": "siswa02.lab", "mail_host": "mail.siswa02.lab",
+           "users": [{"name": "ani", "password": "Ani-class-password-2026"}]}
+
+
+def test_no_class_mail_row_outside_a_class():
+    check = checker({"192.0.2.53": {}})
+    check.run()
+    assert rows_of(check, "Class mail") == []
+
+
+def test_class_mail_without_users_is_a_warning_naming_the_server():
+    check = checker(send_to=dict(SIBLING, users=[]), users=[{"name": "ani", "password": "x"}])
+    check.address = "172.30.29.20"
+    check.check_class_mail()
+    (item,) = rows_of(check, "Class mail")
+    assert item["status"] == WARNING and "siswa02 has no user" in item["detail"]
+
+
+def test_class_mail_to_a_host_dns_does_not_know_fails_with_the_record_to_add():
+    check = checker(send_to=SIBLING, users=[{"name": "ani", "password": "x"}])
+    check.address = "172.30.29.20"
+    check.check_class_mail()
+    (item,) = rows_of(check, "Class mail")
+    assert item["status"] == FAILED
+    assert item["detail"] == "ani@nida.com -> ani@siswa02.lab: DNS gives no address for mail.siswa02.lab"
+    assert "mail IN A" in item["fix"]
+
+
+def test_class_mail_that_cannot_be_sent_says_so_and_how_to_fix_it(monkeypatch):
+    zone = {**ZONE, ("mail.siswa02.lab.", "A"): ["192.0.2.2"]}
+    check = checker({"192.0.2.53": zone}, send_to=SIBLING, users=[{"name": "ani", "password": "x"}])
+    check.address = "192.0.2.1"
+
+    def refused(port):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(check, "smtp", refused)
+    check.check_class_mail()
+    (item,) = rows_of(check, "Class mail")
+    assert item["status"] == FAILED and item["detail"].startswith("ani@nida.com -> ani@siswa02.lab: not sent: nothing listens on 192.0.2.1:587")
+    assert "sudo systemctl start postfix" in item["fix"]
+
+
+def class_rows(own, class_mail):
+    """Rows of one server: each check of ``own`` OK unless named in it as failed, and its Class mail row."""
+    rows = [row(name, FAILED if failed else OK, "") for name, failed in own]
+    return rows + [row("Class mail", class_mail, "")]
+
+
+def test_class_table_names_who_needs_help():
+    results = [
+        ("siswa01", class_rows([("Services", False), ("SMTP 25", False)], FAILED)),
+        ("siswa02", class_rows([("Services", True), ("SMTP 25", True)], FAILED)),
+        ("siswa03", class_rows([("Services", False), ("SMTP 25", False)], OK)),
+        ("siswa04", None),
+    ]
+    lines = class_table(results)
+    assert lines[0] == "tkj.mailserver.check: the class, 4 servers (each sends to the next, the last to the first)"
+    assert lines[2].split() == ["siswa01", "OK", "FAILED", "-", "none"]
+    assert lines[3].split(None, 4) == ["siswa02", "FAILED", "FAILED", "FAILED", "Services, SMTP 25"]
+    assert lines[4].split() == ["siswa03", "OK", "OK", "FAILED", "none"]
+    assert lines[5].split(None, 4) == ["siswa04", "FAILED", "-", "OK", "not checked: unreachable"]
+    assert lines[-1] == "Needs help: siswa02, siswa04"
+
+
+def test_class_table_of_a_working_class():
+    lines = class_table([(name, class_rows([("Services", False)], OK)) for name in ("a", "b")])
+    assert [line.split() for line in lines[2:4]] == [["a", "OK", "OK", "OK", "none"], ["b", "OK", "OK", "OK", "none"]]
+    assert lines[-1] == "Needs help: nobody"
