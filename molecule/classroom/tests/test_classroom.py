@@ -1,8 +1,12 @@
-"""A class built from inventories/classroom: the teacher's DNS server answers for every student's
-domain, and every student's server mails every other one, over TLS verified against the class CA,
+"""A class built from inventories/classroom, in the DNS model it is in (hosted, then delegated):
+the teacher's DNS server answers for every student's domain (itself, or by delegation to the
+student's BIND), each student's BIND finds the others through it, nothing outside the class is
+resolved, and every student's server mails every other one, over TLS verified against the class CA,
 signed with DKIM, read back by the recipient; a domain outside the class gets nothing."""
 
 import itertools
+import re
+import uuid
 
 import pytest
 
@@ -17,14 +21,61 @@ def headers(text, name):
     return [line.split(":", 1)[1].strip() for line in head.splitlines() if line.lower().startswith(name.lower() + ":")]
 
 
+def dig(host, *args):
+    """dig's full answer on ``host``."""
+    return host.check_output("dig " + " ".join(["%s"] * len(args)), *args)
+
+
 @pytest.mark.parametrize("name", ["siswa01", "siswa02", "siswa03"])
-def test_the_teacher_answers_for_each_students_domain(teacher, students, name):
+def test_the_teacher_answers_for_each_students_domain(teacher, students, dns_model, name):
+    """Hosted: the teacher is authoritative for the student's zone. Delegated: it is authoritative
+    for lab only, and refers a question for the student's domain to the student's BIND with glue;
+    asked to recurse, it follows that delegation. Either way it has the PTR."""
     student = students[name]
-    assert teacher.check_output("dig +short MX %s @127.0.0.1", student["domain"]) == "10 mail.%s." % student["domain"]
-    assert teacher.check_output("dig +short A mail.%s @127.0.0.1", student["domain"]) == student["address"]
-    assert teacher.check_output("dig +short -x %s @127.0.0.1", student["address"]) == "mail.%s." % student["domain"]
-    # Nothing outside the class: the teacher is no resolver.
-    assert "status: REFUSED" in teacher.check_output("dig MX debian.org @127.0.0.1")
+    domain, address = student["domain"], student["address"]
+    if dns_model == "hosted":
+        answer = dig(teacher, "+norecurse", "MX", domain, "@127.0.0.1")
+        assert "flags: qr aa" in answer and "10 mail.%s." % domain in answer, answer
+    else:
+        # A name nobody asked before, so that the teacher has nothing of it in its cache.
+        referral = dig(teacher, "+norecurse", "A", "probe-%s.%s" % (uuid.uuid4().hex[:12], domain), "@127.0.0.1")
+        assert "status: NOERROR" in referral and "ANSWER: 0" in referral, referral
+        assert re.search(r"^%s\.\s+\d+\s+IN\s+NS\s+ns\.%s\.$" % (re.escape(domain), re.escape(domain)), referral, re.MULTILINE), referral
+        assert re.search(r"^ns\.%s\.\s+\d+\s+IN\s+A\s+%s$" % (re.escape(domain), re.escape(address)), referral, re.MULTILINE), referral
+        assert "flags: qr aa" not in referral, referral
+        assert teacher.check_output("dig +short NS lab @127.0.0.1") == "ns.lab."
+    assert teacher.check_output("dig +short MX %s @127.0.0.1", domain) == "10 mail.%s." % domain
+    assert teacher.check_output("dig +short A mail.%s @127.0.0.1", domain) == address
+    assert teacher.check_output("dig +short -x %s @127.0.0.1", address) == "mail.%s." % domain
+
+
+def test_nothing_outside_the_class_is_asked_of_the_internet(teacher, students, dns_model):
+    """Hosted: the teacher is no resolver (REFUSED). Delegated: it recurses, but it is the root of
+    the class's namespace, so a name outside the class does not exist (NXDOMAIN) without a question
+    to the internet's root servers. A student's BIND forwards only to the teacher: it has no
+    answer of its own for such a name either."""
+    if dns_model == "hosted":
+        assert "status: REFUSED" in dig(teacher, "MX", "debian.org", "@127.0.0.1")
+    else:
+        assert "status: NXDOMAIN" in dig(teacher, "MX", "debian.org", "@127.0.0.1")
+        assert teacher.check_output("dig +short NS . @127.0.0.1") == "ns.lab."
+    for student in students.values():
+        answer = dig(student["host"], "MX", "debian.org", "@" + student["address"])
+        assert "status: NXDOMAIN" in answer if dns_model == "delegated" else "status: SERVFAIL" in answer, answer
+        assert "ANSWER: 0" in answer, answer
+
+
+@pytest.mark.parametrize("name", ["siswa01", "siswa02", "siswa03"])
+def test_each_students_bind_finds_the_others_through_the_teacher(students, dns_model, name):
+    """The student's own BIND (its resolver) answers for every student's domain: its own zone
+    itself in the delegated model, the rest forwarded to the teacher."""
+    student = students[name]
+    for other in students.values():
+        answer = dig(student["host"], "MX", other["domain"], "@" + student["address"])
+        assert "10 mail.%s." % other["domain"] in answer, answer
+        own = dns_model == "delegated" and other is student
+        assert ("flags: qr aa" in answer) == own, answer
+    assert student["host"].file("/etc/resolv.conf").contains("^nameserver %s$" % re.escape(student["address"]))
 
 
 @pytest.mark.parametrize("sender_name, recipient_name", PAIRS)
