@@ -8,7 +8,10 @@ with the docker connection and the ansible.posix.json stdout callback; from its 
 changed counts, the module invocations (one per host and loop item, controller-only actions such as
 assert or set_fact not counted), the time of each task and the time spent in apt.
 
-  python bench/run_bench.py [--image IMAGE] [--runs 3] [--scale 1,4,8] [--no-pipelining]
+Then the floor of the scale-out: the packages a converged all-in-one host got, installed by plain
+apt-get in as many fresh containers at once as the largest scale-out has hosts.
+
+  python bench/run_bench.py [--image IMAGE] [--runs 3] [--scale 1,4,8,16,32] [--no-pipelining]
 
 Prints a table and writes the same figures to build/bench/results.json.
 """
@@ -18,10 +21,12 @@ import datetime
 import json
 import os
 import pathlib
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -177,6 +182,59 @@ def failures(stdout):
             for host, result in task["hosts"].items() if result.get("failed") or result.get("unreachable")]
 
 
+def tree_pss_kib(root_pid):
+    """The proportional set size (KiB) of a process and all its descendants, from /proc: shared pages
+    of ansible's forked workers are counted once, not once per worker."""
+    children = {}
+    for status in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(status.parent.name))
+    total, pending = 0, [root_pid]
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, []))
+        try:
+            rollup = pathlib.Path("/proc/%d/smaps_rollup" % pid).read_text()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+    return total
+
+
+def memory_in_use_kib():
+    """The machine's memory in use (MemTotal - MemAvailable), KiB: the containers and the controller."""
+    info = dict(line.split(":", 1) for line in pathlib.Path("/proc/meminfo").read_text().splitlines())
+    return int(info["MemTotal"].split()[0]) - int(info["MemAvailable"].split()[0])
+
+
+class PeakMemory(threading.Thread):
+    """Samples, every half second until stopped, the controller's memory (the PSS of ansible-playbook and
+    its workers) and the machine's memory in use; keeps the peaks."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.controller_kib, self.machine_kib = pid, 0, 0
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.wait(0.5):
+            self.controller_kib = max(self.controller_kib, tree_pss_kib(self.pid))
+            self.machine_kib = max(self.machine_kib, memory_in_use_kib())
+
+    def stop(self):
+        self.done.set()
+        self.join()
+
+
+def children_cpu_s():
+    """CPU seconds (user and system) of the finished child processes of this one and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_playbook(playbook, inventory, forks, pipelining, raw_output):
     """Run ansible-playbook once and return its figures; a failed run stops the benchmark.
     The callback's full output is kept in ``raw_output``."""
@@ -190,19 +248,31 @@ def run_playbook(playbook, inventory, forks, pipelining, raw_output):
         ANSIBLE_RETRY_FILES_ENABLED="false",
         ANSIBLE_NOCOLOR="1",
     )
-    started = time.monotonic()
-    result = subprocess.run(["ansible-playbook", "-i", str(inventory), str(playbook)], cwd=REPO, env=env,
-                            capture_output=True, text=True, check=False)
+    started, cpu_before = time.monotonic(), children_cpu_s()
+    with subprocess.Popen(["ansible-playbook", "-i", str(inventory), str(playbook)], cwd=REPO, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        sampler = PeakMemory(process.pid)
+        sampler.start()
+        stdout, stderr = process.communicate()
+        sampler.stop()
     wall_s = time.monotonic() - started
-    raw_output.write_text(result.stdout)
-    if result.returncode != 0:
-        raise RuntimeError("%s failed (rc %d): %s %s" % (playbook.name, result.returncode, failures(result.stdout), result.stderr[-2000:]))
-    return summarize(json.loads(result.stdout), wall_s)
+    raw_output.write_text(stdout)
+    if process.returncode != 0:
+        raise RuntimeError("%s failed (rc %d): %s %s" % (playbook.name, process.returncode, failures(stdout), stderr[-2000:]))
+    figures = summarize(json.loads(stdout), wall_s)
+    # ansible-playbook and everything it ran on this machine: its workers, the docker CLI of the connection.
+    figures["controller_cpu_s"] = round(children_cpu_s() - cpu_before, 2)
+    figures["controller_peak_memory_mib"] = round(sampler.controller_kib / 1024, 1)
+    figures["machine_peak_memory_mib"] = round(sampler.machine_kib / 1024, 1)
+    return figures
 
 
-def converge_and_rerun(label, playbook, names, args, reruns=1):
+def converge_and_rerun(label, playbook, names, args, reruns=1, inspect=None):
     """Fresh containers, then the playbook: the converge and ``reruns`` re-runs (the median kept).
-    Every re-run runs every task: the roles check the hosts' real state each time."""
+    Every re-run runs every task: the roles check the hosts' real state each time. ``inspect(names)``,
+    when given, looks at the converged hosts before they are removed; its answer is the run's "inspected".
+    The run's "memory_before_mib" is the machine's memory in use before the containers started."""
+    memory_before_mib = round(memory_in_use_kib() / 1024, 1)
     start_hosts(names, args.image, NETWORK, APT_PROXY)
     try:
         inventory = write_inventory(OUTPUT_DIR / ("inventory-" + label), names)
@@ -211,7 +281,8 @@ def converge_and_rerun(label, playbook, names, args, reruns=1):
         reruns = [run_playbook(playbook, inventory, forks, args.pipelining, OUTPUT_DIR / ("%s-rerun%d.json" % (names[0], number)))
                   for number in range(1, reruns + 1)]
         run = {"converge": converge, "rerun": sorted(reruns, key=lambda rerun: rerun["wall_s"])[len(reruns) // 2],
-               "reruns_s": [rerun["wall_s"] for rerun in reruns]}
+               "reruns_s": [rerun["wall_s"] for rerun in reruns], "memory_before_mib": memory_before_mib,
+               "inspected": inspect(names) if inspect else None}
     finally:
         docker("rm", "-f", *names)
     return run
@@ -263,26 +334,82 @@ def measure_pairs(args):
 
 
 # Re-runs per host count in the scale-out; the median is reported (a re-run takes seconds, and one
-# alone would make the 8-to-1 ratio depend on a single sample).
+# alone would make the 8-to-1 ratio depend on a single sample). Beyond 8 hosts a re-run takes
+# minutes on this machine and varies less: one.
 SCALE_RERUNS = 3
+LARGE_SCALE_RERUNS = 1
+
+
+def manual_packages(name):
+    """The packages marked as installed by hand in a container (what apt-get install was asked for)."""
+    return set(docker("exec", name, "apt-mark", "showmanual").stdout.split())
+
+
+def site_packages(names, image):
+    """The packages the site playbook installed on a converged host: its hand-installed packages less the image's."""
+    return sorted(manual_packages(names[0]) - IMAGE_PACKAGES.setdefault(image, image_packages(image)))
+
+
+IMAGE_PACKAGES = {}
+
+
+def image_packages(image):
+    """The hand-installed packages of the bare image."""
+    listing = docker("run", "--rm", "--network", "none", image, "apt-mark", "showmanual").stdout
+    return set(listing.split())
 
 
 def measure_scale(args):
-    """The site playbook on n all-in-one hosts at once (forks >= hosts): a converge, then re-runs."""
-    scale = []
+    """The site playbook on n all-in-one hosts at once (forks >= hosts): a converge, then re-runs.
+    The first host count also tells which packages a converged host has (for the floor)."""
+    scale, packages = [], None
     for count in args.scale:
         print("scale-out: %d hosts" % count, file=sys.stderr, flush=True)
         names = ["tkj-bench-scale%d-%d" % (count, number) for number in range(1, count + 1)]
-        run = converge_and_rerun("scale%d" % count, PLAYBOOKS["collection"], names, args, reruns=SCALE_RERUNS)
+        inspect = (lambda names: site_packages(names, args.image)) if packages is None else None
+        run = converge_and_rerun("scale%d" % count, PLAYBOOKS["collection"], names, args, reruns=SCALE_RERUNS if count <= 8 else LARGE_SCALE_RERUNS, inspect=inspect)
+        packages = packages or run["inspected"]
+        converge, rerun = run["converge"], run["rerun"]
         scale.append({
             "hosts": count,
-            "converge_s": run["converge"]["wall_s"],
-            "rerun_s": run["rerun"]["wall_s"],
+            "converge_s": converge["wall_s"],
+            "rerun_s": rerun["wall_s"],
             "reruns_s": run["reruns_s"],
-            "rerun_per_host_s": round(run["rerun"]["wall_s"] / count, 2),
-            "rerun_changed": run["rerun"]["changed"],
+            "rerun_per_host_s": round(rerun["wall_s"] / count, 2),
+            "rerun_changed": rerun["changed"],
+            "converge_failed": converge["failed"],
+            # ansible-playbook and what it ran on the controller, per host, in the converge and the (median) re-run.
+            "controller_cpu_s_per_host": round(converge["controller_cpu_s"] / count, 2),
+            "rerun_controller_cpu_s_per_host": round(rerun["controller_cpu_s"] / count, 2),
+            # Peaks during the converge: the controller's (PSS of ansible-playbook and its workers), and the
+            # machine's memory in use above what it used before the hosts started (the hosts and the controller).
+            "peak_memory_mib": converge["controller_peak_memory_mib"],
+            "hosts_and_controller_peak_memory_mib": round(converge["machine_peak_memory_mib"] - run["memory_before_mib"], 1),
         })
-    return scale
+    return scale, packages
+
+
+def measure_floor(args, count, packages):
+    """The floor of a converge of ``count`` hosts: the same packages installed by plain apt-get in ``count``
+    fresh containers at once, package lists refreshed first, as the collection does on a new host. Services
+    are held back (policy-rc.d exits 101), as the collection holds back BIND: the floor starts no service."""
+    print("floor: apt-get install in %d containers at once (%d packages)" % (count, len(packages)), file=sys.stderr, flush=True)
+    names = ["tkj-bench-floor-%d" % number for number in range(1, count + 1)]
+    start_hosts(names, args.image, NETWORK, APT_PROXY)
+    script = ("printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d"
+              " && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q " + " ".join(packages))
+    try:
+        started = time.monotonic()
+        processes = [subprocess.Popen(["docker", "exec", name, "sh", "-c", script], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, text=True) for name in names]
+        errors = [(name, process.communicate()[1]) for name, process in zip(names, processes)]
+        elapsed = time.monotonic() - started
+        failed = [(name, stderr[-500:]) for (name, stderr), process in zip(errors, processes) if process.returncode != 0]
+        if failed:
+            raise RuntimeError("apt-get failed in %d of %d containers: %s" % (len(failed), count, failed[0]))
+    finally:
+        docker("rm", "-f", *names)
+    return {"apt_%d_s" % count: round(elapsed, 2), "hosts": count, "packages": packages}
 
 
 def targets(results):
@@ -298,10 +425,19 @@ def targets(results):
     if 1 in by_hosts and 8 in by_hosts:
         growth = round(by_hosts[8]["rerun_s"] / by_hosts[1]["rerun_s"], 2)
         checks["re-run of 8 hosts <= 2.5 x re-run of 1"] = (growth, growth <= 2.5)
+    if 1 in by_hosts and 32 in by_hosts:
+        growth = round(by_hosts[32]["rerun_s"] / by_hosts[1]["rerun_s"], 2)
+        checks["re-run of 32 hosts <= 4 x re-run of 1"] = (growth, growth <= 4)
+        changed = by_hosts[32]["rerun_changed"]
+        checks["re-run of 32 hosts: changed == 0"] = (changed, changed == 0)
+    floor = results.get("floor", {}).get("apt_32_s")
+    if floor and 32 in by_hosts:
+        ratio = round(by_hosts[32]["converge_s"] / floor, 2)
+        checks["converge of 32 hosts <= 1.3 x apt floor"] = (ratio, ratio <= 1.3)
     return {name: {"value": value, "met": met} for name, (value, met) in checks.items()}
 
 
-def build_results(args, runs, scale):
+def build_results(args, runs, scale, floor):
     """Everything measured, in the layout of build/bench/results.json."""
     pairs = list(zip(runs["collection"], runs["builtin"]))
     converge_ratios = [mine["converge"]["wall_s"] / theirs["converge"]["wall_s"] for mine, theirs in pairs]
@@ -321,6 +457,7 @@ def build_results(args, runs, scale):
             "pairs": [{"converge": round(c, 3), "rerun_full": round(r, 3)} for c, r in zip(converge_ratios, rerun_ratios)],
         },
         "scale": scale,
+        "floor": floor,
         "slowest_tasks": {
             "collection_rerun": slowest(last["rerun"]["tasks"]),
             "collection_converge": slowest(last["converge"]["tasks"]),
@@ -350,11 +487,20 @@ def print_table(results):
     ratio = results["ratio"]
     print("ratio collection/builtin, pair by pair: converge %.2f (%.2f-%.2f), full re-run %.2f (%.2f-%.2f)"
           % (ratio["converge"], ratio["converge_min"], ratio["converge_max"], ratio["rerun_full"], ratio["rerun_full_min"], ratio["rerun_full_max"]))
-    print("%-6s %10s %9s %16s %8s  %s" % ("hosts", "converge s", "re-run s", "re-run s / host", "changed", "re-runs s (median shown)"))
+    columns = ("hosts", "converge s", "re-run s", "s / host", "changed", "cpu s/host", "ctl MiB", "all MiB", "re-runs s (median shown)")
+    print("%-6s %10s %9s %9s %8s %10s %10s %10s  %s" % columns)
+    print("  (cpu s/host: the controller's CPU seconds per host in the converge; ctl MiB: the controller's peak memory;"
+          " all MiB: the machine's, hosts and controller, above what it used before)")
     for row in results["scale"]:
         reruns = " ".join("%.2f" % value for value in row["reruns_s"])
-        print("%-6d %10.2f %9.2f %16.2f %8d  %s" % (row["hosts"], row["converge_s"], row["rerun_s"], row["rerun_per_host_s"], row["rerun_changed"], reruns))
-    print("targets (issue 12):")
+        print("%-6d %10.2f %9.2f %9.2f %8d %10.2f %10.1f %10.1f  %s" % (
+            row["hosts"], row["converge_s"], row["rerun_s"], row["rerun_per_host_s"], row["rerun_changed"],
+            row["controller_cpu_s_per_host"], row["peak_memory_mib"], row["hosts_and_controller_peak_memory_mib"], reruns))
+    for name, value in results["floor"].items():
+        if name.startswith("apt_"):
+            print("floor: plain apt-get of the same %d packages in %d containers at once: %.2f s"
+                  % (len(results["floor"]["packages"]), results["floor"]["hosts"], value))
+    print("targets (issues 12 and 18):")
     for name, target in results["targets"].items():
         print("  %-42s %-8s %s" % (name, target["value"], "met" if target["met"] else "MISSED"))
     for label, tasks in results["slowest_tasks"].items():
@@ -367,7 +513,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image", default=os.environ.get("TKJ_IMAGE_DEBIAN12", "tkj-mailserver-debian:12"))
     parser.add_argument("--runs", type=int, default=3, help="pairs of collection and builtin runs (default 3)")
-    parser.add_argument("--scale", default="1,4,8", help="host counts for the scale-out (default 1,4,8)")
+    parser.add_argument("--scale", default="1,4,8,16,32", help="host counts for the scale-out (default 1,4,8,16,32)")
+    parser.add_argument("--floor", type=int, default=None,
+                        help="containers for the apt-get floor (default: the largest host count; 0: none)")
     parser.add_argument("--no-pipelining", dest="pipelining", action="store_false", help="run both playbooks without pipelining")
     args = parser.parse_args()
     args.scale = [int(count) for count in args.scale.split(",") if count]
@@ -377,11 +525,13 @@ def main():
     remove_containers("tkj-bench-")
     try:
         runs = measure_pairs(args)
-        scale = measure_scale(args)
+        scale, packages = measure_scale(args)
+        floor_hosts = max(args.scale) if args.floor is None else args.floor
+        floor = measure_floor(args, floor_hosts, packages) if floor_hosts and packages else {}
     finally:
         remove_containers("tkj-bench-")
         docker("network", "rm", NETWORK, check=False)
-    results = build_results(args, runs, scale)
+    results = build_results(args, runs, scale, floor)
     results["targets"] = targets(results)
     (OUTPUT_DIR / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
