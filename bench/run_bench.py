@@ -367,7 +367,8 @@ def measure_scale(args):
         print("scale-out: %d hosts" % count, file=sys.stderr, flush=True)
         names = ["tkj-bench-scale%d-%d" % (count, number) for number in range(1, count + 1)]
         inspect = (lambda names: site_packages(names, args.image)) if packages is None else None
-        run = converge_and_rerun("scale%d" % count, PLAYBOOKS["collection"], names, args, reruns=SCALE_RERUNS if count <= 8 else LARGE_SCALE_RERUNS, inspect=inspect)
+        reruns = SCALE_RERUNS if count <= 8 else LARGE_SCALE_RERUNS
+        run = converge_and_rerun("scale%d" % count, PLAYBOOKS["collection"], names, args, reruns=reruns, inspect=inspect)
         packages = packages or run["inspected"]
         converge, rerun = run["converge"], run["rerun"]
         scale.append({
