@@ -90,6 +90,27 @@ def system_booted(name):
     return state in ("running", "degraded")
 
 
+# inotify instances per converged container (systemd, journald, logind, the mail services; 5 at boot),
+# with room to spare: all containers share the host's per-user limit, Debian's default being 128.
+INOTIFY_PER_HOST = 12
+INOTIFY_LIMIT = pathlib.Path("/proc/sys/fs/inotify/max_user_instances")
+
+
+def ensure_inotify_instances(hosts):
+    """Raise the host's limit of inotify instances when ``hosts`` systemd containers need more than it
+    allows (beyond about 20, systemd in the next container does not finish booting); as root only."""
+    needed = hosts * INOTIFY_PER_HOST + 128
+    limit = int(INOTIFY_LIMIT.read_text())
+    if limit >= needed:
+        return
+    try:
+        INOTIFY_LIMIT.write_text("%d\n" % needed)
+    except OSError as error:
+        raise RuntimeError("%d containers need fs.inotify.max_user_instances >= %d (it is %d): "
+                           "run sysctl -w fs.inotify.max_user_instances=%d as root (%s)" % (hosts, needed, limit, needed, error))
+    print("fs.inotify.max_user_instances raised from %d to %d for %d containers" % (limit, needed, hosts), file=sys.stderr, flush=True)
+
+
 def start_hosts(names, image, network, apt_proxy):
     """Start fresh systemd containers, wait for their boot and send their apt through the proxy.
     Each asks its own DNS server (the BIND it gets, as an all-in-one lab server does), so that names
@@ -537,6 +558,7 @@ def main():
 
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     ensure_network(NETWORK, SUBNET)
+    ensure_inotify_instances(max(args.scale + [args.floor or 0]))
     remove_containers("tkj-bench-")
     try:
         runs = measure_pairs(args)
