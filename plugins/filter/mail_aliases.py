@@ -88,6 +88,14 @@ _value:
       description: Local target names to look up on the host (no alias, not root, not in O(users)), lower case.
       type: list
       elements: string
+    senders:
+      description:
+        - The addresses of O(_input) and who may send as them after logging in (C(smtpd_sender_login_maps)),
+          as C({address, domain, owners}), C(address) a local part in lower case, C(domain) its domain or C(None) (every
+          domain of the server), C(owners) the local names among its targets (O(users) only, when given; never root).
+        - Aliases without such a target are left out. The implicit postmaster, abuse and root are never listed.
+      type: list
+      elements: dict
 """
 
 import re
@@ -139,6 +147,20 @@ def check_target(name, target, local_domains, lab_domains):
     return [], None
 
 
+def sender_entry(name, targets, local_domains, users):
+    """{address, domain, owners} of an alias: who logs in to send as it (its targets that are local users)."""
+    address, domain = split_address(name)
+    allowed = {user.lower() for user in users or []}
+    owners = []
+    for target in targets:
+        local, target_domain = split_address(target)
+        owner = local.lower()
+        if (target_domain is None or target_domain in local_domains) and owner != "root" and owner not in owners \
+                and (not allowed or owner in allowed):
+            owners.append(owner)
+    return {"address": address.lower(), "domain": domain, "owners": owners}
+
+
 def mail_aliases(aliases, domains, local_domains, root_recipient="", users=None, lab_domains=None):
     """The aliases checked and sorted: {errors, local, domain, lookups} (see DOCUMENTATION)."""
     if not isinstance(aliases, list):
@@ -151,6 +173,7 @@ def mail_aliases(aliases, domains, local_domains, root_recipient="", users=None,
     if root_recipient:
         local["root"] = [root_recipient]
     per_domain = []
+    senders = []
     wanted = []
     # (who names it, target): every target, checked once all entries are read.
     checked = [("postfix_root_recipient", root_recipient)] if root_recipient else []
@@ -169,6 +192,7 @@ def mail_aliases(aliases, domains, local_domains, root_recipient="", users=None,
         else:
             local[name] = list(entry["to"])
         checked += [(name, target) for target in entry["to"]]
+        senders.append(sender_entry(name, entry["to"], local_domains, users))
     for name, target in checked:
         target_errors, local_name = check_target(name, target, local_domains, lab)
         errors += target_errors
@@ -176,7 +200,8 @@ def mail_aliases(aliases, domains, local_domains, root_recipient="", users=None,
             wanted.append(local_name)
     known = {name.lower() for name in list(users or []) + list(local) + ["root"]}
     lookups = sorted({name for name in wanted if name not in known})
-    return {"errors": errors, "local": local, "domain": per_domain, "lookups": lookups}
+    return {"errors": errors, "local": local, "domain": per_domain, "lookups": lookups,
+            "senders": [sender for sender in senders if sender["owners"]]}
 
 
 class FilterModule:

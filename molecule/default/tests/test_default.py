@@ -208,6 +208,30 @@ def test_submission_accepts_authenticated_mail(host, lab):
                      host.file(files[0]).content_string, re.MULTILINE)
 
 
+SENDER_CASES = [("own address", "{user}@{domain}", True), ("own address with a tag", "{user}+kelas@{domain}", True),
+                ("own name at the mail host", "{user}@{hostname}", True), ("a list that names the user", "kelas@{domain}", True),
+                ("another user", "{other}@{domain}", False), ("the other user's alias", "guru@{domain}", False),
+                ("postmaster", "postmaster@{domain}", False), ("an address elsewhere", "{user}@elsewhere.invalid", False)]
+
+
+@pytest.mark.parametrize(("what", "sender", "accepted"), SENDER_CASES, ids=[case[0] for case in SENDER_CASES])
+def test_submission_sends_only_as_an_address_the_user_owns(host, lab, what, sender, accepted):
+    """After logging in on 587, nida sends as her own address (at every name of the server, with a tag) and as the
+    list kelas@ that names her; as budi, budi's alias guru, postmaster or an outside address she gets 553 5.7.1."""
+    user, other = lab["users"][0], lab["users"][-1]
+    address = sender.format(user=user["name"], other=other["name"], domain=lab["domain"], hostname=lab["hostname"])
+    subject = unique_subject("sender")
+    result = probe(host, "send", "--port", 587, "--starttls", "--user", user["name"], "--sender", address,
+                   "--to", "%s@%s" % (other["name"], lab["domain"]), "--subject", subject, "--body", what,
+                   password=user["password"])
+    if accepted:
+        assert result["ok"], result
+        wait_for(lambda: maildir_files_with(host, other["name"], subject), what="delivery of the message from %s" % address)
+    else:
+        assert not result["ok"] and result["code"] == 553, result
+        assert result["error"].startswith("5.7.1 <%s>: Sender address rejected: not owned by user %s" % (address, user["name"])), result
+
+
 def test_submission_refuses_mail_without_login(host, lab):
     """Without logging in, submission refuses the message even after STARTTLS."""
     result = probe(host, "send", "--port", 587, "--starttls", "--to", "%s@%s" % (lab["users"][0]["name"], lab["domain"]),

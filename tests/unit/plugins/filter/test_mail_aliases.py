@@ -23,7 +23,7 @@ def test_rfc2142_addresses_go_to_root_and_root_to_the_recipient():
     """postmaster and abuse always go to root; root gets a line only when someone is named."""
     assert plan([])["local"] == {"postmaster": ["root"], "abuse": ["root"]}
     assert plan([], root="nida") == {"errors": [], "local": {"postmaster": ["root"], "abuse": ["root"], "root": ["nida"]},
-                                     "domain": [], "lookups": []}
+                                     "domain": [], "lookups": [], "senders": []}
 
 
 def test_aliases_are_sorted_by_whether_they_name_a_domain():
@@ -33,6 +33,16 @@ def test_aliases_are_sorted_by_whether_they_name_a_domain():
     assert result["errors"] == []
     assert list(result["local"].items()) == [("postmaster", ["budi"]), ("abuse", ["root"]), ("guru", ["nida"])]
     assert result["domain"] == [{"name": "kelas@nida.com", "to": ["nida", "budi"]}]
+
+
+def test_senders_are_the_users_each_alias_names():
+    """Who may send as an alias after logging in: its targets that are users (an address at a local domain by its
+    local part), never root, nobody for an alias that only forwards elsewhere; the implicit postmaster is not listed."""
+    result = plan([{"name": "guru", "to": ["nida", "root", "bob@beta.test"]},
+                   {"name": "Kelas@Nida.com", "to": ["budi@mail.nida.com", "NIDA", "budi", "staff"]},
+                   {"name": "info", "to": ["bob@beta.test"]}], root="nida")
+    assert result["senders"] == [{"address": "guru", "domain": None, "owners": ["nida"]},
+                                 {"address": "kelas", "domain": "nida.com", "owners": ["budi", "nida"]}]
 
 
 def test_targets_that_are_not_known_are_looked_up_on_the_host():
