@@ -32,7 +32,7 @@ ARGUMENT_SPEC = {
     "ca_name": {"type": "str", "default": "tkj.mailserver lab CA"},
     "ca_domains": {"type": "list", "elements": "str", "default": []},
     "ca_days": {"type": "int", "default": 3650},
-    "days": {"type": "int", "default": 397},
+    "days": {"type": "int", "default": 366},
     "renew_days": {"type": "int", "default": 30},
     "cert_src": {"type": "str"},
     "key_src": {"type": "str", "no_log": False},
@@ -204,7 +204,7 @@ class ActionModule(CollectionAction):
             key_text, cert_text = read(key_path), read(cert_path)
             key = certs.load_key(key_text, key_path) if key_text else certs.new_key()
             cert = certs.load_certs(cert_text, cert_path)[0] if cert_text else None
-            reason = certs.reissue_reason(cert, key, ca_cert, args["names"], args["renew_days"])
+            reason = certs.reissue_reason(cert, key, ca_cert, args["names"], args["renew_days"], days=args["days"])
             if reason:
                 cert = certs.issue(ca_key, ca_cert, key, args["names"], args["days"])
                 planned.update(changed=True, reason=reason)

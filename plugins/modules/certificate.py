@@ -69,9 +69,12 @@ options:
     type: int
     default: 3650
   days:
-    description: Validity of a certificate the lab CA issues, in days (never beyond the CA's own).
+    description:
+      - Validity of a certificate the lab CA issues, in days (never beyond the CA's own). 366 is the longest
+        Mozilla's intermediate TLS profile allows.
+      - A certificate issued for longer (an older default was 397) is issued again.
     type: int
-    default: 397
+    default: 366
   renew_days:
     description: The certificate is issued again when fewer days than this remain.
     type: int

@@ -216,10 +216,11 @@ def issue(ca_key, ca_cert, key, names, days, at=None):
     return builder.sign(ca_key, hashes.SHA256())
 
 
-def reissue_reason(cert, key, ca_cert, names, renew_days, at=None):
+def reissue_reason(cert, key, ca_cert, names, renew_days, at=None, days=None):
     """Why the certificate must be issued again, in words, or None when it is still good: it is
-    missing, its key is not ``key``, the CA did not sign it, its names are not ``names``, or it
-    ends within ``renew_days``."""
+    missing, its key is not ``key``, the CA did not sign it, its names are not ``names``, it is
+    valid for more than ``days`` (a day's leeway for the backdated start; an older, longer default),
+    or it ends within ``renew_days``."""
     at = at or now()
     if cert is None:
         return "there is no certificate yet"
@@ -229,6 +230,9 @@ def reissue_reason(cert, key, ca_cert, names, renew_days, at=None):
         return "the certificate was not issued by this lab CA"
     if sorted(dns_names(cert)) != sorted(name.lower() for name in names):
         return "the names changed (%s, now %s)" % (", ".join(dns_names(cert)), ", ".join(names))
+    lifespan = not_after(cert) - not_before(cert)
+    if days is not None and lifespan > datetime.timedelta(days=days + 1):
+        return "it is valid for %d days, more than days (%d)" % (lifespan.days, days)
     # A certificate that already ends with the CA cannot be given more time: the CA's warning says so.
     if not_after(cert) - at < datetime.timedelta(days=renew_days) and not_after(cert) < not_after(ca_cert):
         return "it ends on %s, within %d days" % (not_after(cert).strftime("%Y-%m-%d"), renew_days)

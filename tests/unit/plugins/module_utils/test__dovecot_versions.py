@@ -83,6 +83,16 @@ def test_request_translates_on_24_only():
         Request({"settings": {"auth_allow_cleartext": False}}, V23, "files[0].")
 
 
+def test_request_tls_profile_settings():
+    """The dovecot role's TLS profile (Mozilla intermediate): ssl_min_protocol, ssl_cipher_list and
+    ssl_curve_list keep their names on 2.4; ssl_prefer_server_ciphers = no becomes ssl_server_prefer_ciphers = client."""
+    profile = {"ssl_min_protocol": "TLSv1.2", "ssl_cipher_list": "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-CHACHA20-POLY1305",
+               "ssl_curve_list": "X25519:prime256v1:secp384r1"}
+    item = {"settings": dict(profile, ssl_prefer_server_ciphers="no")}
+    assert Request(item, V23).wanted == dict(profile, ssl_prefer_server_ciphers="no")
+    assert Request(item, V24).wanted == dict(profile, ssl_server_prefer_ciphers="client")
+
+
 def test_edit_file_comments_out_superseded_and_rewrites_others():
     """A 2.3 line whose successor is set is commented out; another is rewritten; the 2.4 setting is set."""
     text = "disable_plaintext_auth = no\nssl_dh = </dh.pem\n#ssl_cert = <x\n"

@@ -374,3 +374,13 @@ def test_a_certificate_ending_with_its_ca_is_not_issued_again_every_run(open_lab
     cert = certs.issue(ca_key, ca_cert, host_key, ["mail.nida.com"], 397)
     assert certs.not_after(cert) == certs.not_after(ca_cert)
     assert certs.reissue_reason(cert, host_key, ca_cert, ["mail.nida.com"], 60) is None
+
+
+def test_reissue_when_valid_longer_than_days(lab, host_key):
+    """A certificate of an older, longer default (397 days) is issued again for the profile's 366; one issued for
+    366 days (with its backdated start) is good."""
+    ca_key, ca_cert = lab
+    long_lived = certs.issue(ca_key, ca_cert, host_key, NAMES, 397)
+    assert certs.reissue_reason(long_lived, host_key, ca_cert, NAMES, 30, days=366) == \
+        "it is valid for 397 days, more than days (366)"
+    assert certs.reissue_reason(certs.issue(ca_key, ca_cert, host_key, NAMES, 366), host_key, ca_cert, NAMES, 30, days=366) is None
