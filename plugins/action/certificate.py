@@ -220,11 +220,13 @@ class ActionModule(CollectionAction):
                        ca_text=certs.cert_pem(ca_cert), ca_certificate=lab.cert_path, ca_warning=ca_warning)
         return planned
 
-    def source_text(self, path, remote, task_vars):
-        """The text of ``path``: on the host when ``remote`` (read with ansible.builtin.slurp), else
-        on the controller (found as ansible.builtin.copy finds its src)."""
+    def source_text(self, path, remote, task_vars, secret=False):
+        """The text of ``path``: on the host when ``remote`` (read with ansible.builtin.slurp, with
+        no_log when the file is ``secret``), else on the controller (found as ansible.builtin.copy
+        finds its src)."""
         if remote:
-            slurped = self._execute_module(module_name="ansible.builtin.slurp", module_args={"src": path}, task_vars=task_vars)
+            execute = self.execute_secret_module if secret else self._execute_module
+            slurped = execute(module_name="ansible.builtin.slurp", module_args={"src": path}, task_vars=task_vars)
             if slurped.get("failed"):
                 raise certs.CertificateError("%s cannot be read on the host: %s" % (path, slurped.get("msg", "")))
             return base64.b64decode(slurped["content"]).decode("utf-8", "replace")
@@ -240,7 +242,7 @@ class ActionModule(CollectionAction):
         remote = args["remote_src"]
         where = "on the host" if remote else "on the controller"
         cert_text = self.source_text(args["cert_src"], remote, task_vars)
-        key_text = self.source_text(args["key_src"], remote, task_vars)
+        key_text = self.source_text(args["key_src"], remote, task_vars, secret=True)
         chain_text = self.source_text(args["chain_src"], remote, task_vars) if args["chain_src"] else ""
         cert = certs.check_own(cert_text, key_text, chain_text, args["names"], what=(
             "cert_src %s (%s)" % (args["cert_src"], where), "key_src %s (%s)" % (args["key_src"], where),
@@ -252,14 +254,16 @@ class ActionModule(CollectionAction):
                 "cert_text": full_chain, "ca_text": None, "ca_certificate": None, "ca_warning": None}
 
     def install(self, result, args, planned, task_vars):
-        """Write the key, the certificate and (lab CA) the CA certificate on the host, all or none."""
+        """Write the key, the certificate and (lab CA) the CA certificate on the host, all or none.
+        The key travels as a secret item of config_files, called with no_log so that the host's
+        journal never records it; its diff shows a placeholder, never the key."""
         files = [
             {"path": args["key_file"], "content": planned["key_text"], "owner": "root", "group": "root", "mode": "0600", "secret": True},
             {"path": args["cert_file"], "content": planned["cert_text"], "owner": "root", "group": "root", "mode": "0644"},
         ]
         if planned["ca_text"]:
             files.append({"path": args["ca_file"], "content": planned["ca_text"], "owner": "root", "group": "root", "mode": "0644"})
-        written = self._execute_module(module_name="tkj.mailserver.config_files", module_args={"files": files}, task_vars=task_vars)
+        written = self.execute_secret_module("tkj.mailserver.config_files", {"files": files}, task_vars)
         written.pop("invocation", None)
         if written.get("failed"):
             result.update(failed=True, msg="tkj.mailserver.certificate: installing on the host failed: %s" % written.get("msg"))

@@ -123,6 +123,9 @@ attributes:
     platforms: debian
 notes:
   - The hosts of a play share one lab CA; a lock in O(ca_dir) keeps parallel hosts from making two.
+  - No private key is shown or logged. The lab CA's key never leaves the controller. The server's key
+    goes to the host (and, with O(remote_src=true), is read there) in module calls made with C(no_log),
+    so the host's journal does not record it; the result and the diff show a placeholder instead.
 seealso:
   - module: tkj.mailserver.config_files
 """

@@ -84,19 +84,35 @@ options:
         description:
           - The content is a secret, such as a private key. It is never shown. The diff says only that
             it changes, and the value is masked wherever Ansible would print it.
+          - When any item is secret, the module runs with C(no_log) on the host (its action plugin sees
+            to it), so that its arguments are not written to the host's journal or syslog, where
+            Ansible otherwise records every module call with its arguments. Changed, the changed files
+            and the diff are still shown.
+          - A O(files[].validate) command that rejects a secret content fails the task without quoting
+            what the command printed.
         type: bool
         default: false
         version_added: 0.4.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
   - tkj.mailserver.config_file
 attributes:
+  action:
+    support: full
+    details: An action plugin runs the module, with C(no_log) on the host when an item is O(files[].secret).
+  async:
+    support: full
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Reports what would change; writes nothing, creates no directory and runs no O(files[].validate) command.
   diff_mode:
     support: full
-    details: One diff per file whose content changes or that is removed, and one per directory that is created.
+    details: >-
+      One diff per file whose content changes or that is removed, and one per directory that is created;
+      a secret file's diff shows a placeholder instead of its content.
 notes:
   - A directory is never removed, and its parents are not created; list each level as its own item.
 seealso:

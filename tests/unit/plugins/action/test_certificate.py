@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import json
 import os
 import re
 import stat
@@ -366,6 +367,85 @@ def test_own_files_on_the_host_are_read_with_slurp(own_pki):
     assert [call.kwargs["module_name"] for call in calls] == ["ansible.builtin.slurp", "ansible.builtin.slurp", "tkj.mailserver.config_files"]
     assert installed(calls)[KEY_FILE]["content"] == own_pki["key"]
     assert result["fingerprint"] == own_pki["fingerprint"]
+
+
+# No secret in any log: the keys reach the host only in a module call with no_log
+
+PLACEHOLDER = "(secret content, not shown)\n"
+
+
+def key_lines(*pems):
+    """The base64 lines of PEM texts: any of them in an output is a leak."""
+    return [line for pem in pems for line in pem.splitlines() if line and "-----" not in line]
+
+
+def leaked(result, *pems):
+    text = json.dumps(result)
+    return [line for line in key_lines(*pems) if line in text]
+
+
+def placeholder_answer(module_name, module_args):
+    """config_files as it answers on the host: the key's diff is the placeholder, the others their content."""
+    diff = [{"before_header": item["path"], "after_header": item["path"], "before": "",
+             "after": "(new) " + PLACEHOLDER if item.get("secret") else item["content"]} for item in module_args["files"]]
+    return {"changed": True, "changed_files": [item["path"] for item in module_args["files"]], "diff": diff,
+            "invocation": {"module_args": module_args}}
+
+
+def test_the_key_goes_to_config_files_with_no_log_on_every_run(tmp_path):
+    """First run and second run: the config_files call that carries the host's key sets
+    _ansible_no_log, so the host's journal never records its arguments."""
+    for _run in range(2):
+        _result, calls = run_action(lab_args(tmp_path))
+        config_calls = [call for call in calls if call.kwargs["module_name"] == "tkj.mailserver.config_files"]
+        assert config_calls[0].kwargs["module_args"]["_ansible_no_log"] is True
+        assert installed(calls)[KEY_FILE]["secret"] is True
+
+
+def test_the_result_and_its_diff_carry_neither_key(tmp_path):
+    """The action's result (what -v and --diff show) has the key's placeholder, the certificates,
+    and no line of the host's key nor of the lab CA's key; the module's invocation is dropped."""
+    result, calls = run_action(lab_args(tmp_path), answer=placeholder_answer)
+    host_key = read(tmp_path / "private" / (HOST + ".key"))
+    ca_key = read(tmp_path / "private" / "lab-ca.key")
+    assert installed(calls)[KEY_FILE]["content"] == host_key
+    assert [entry["after"] for entry in result["diff"]][0] == "(new) " + PLACEHOLDER
+    assert result["diff"][1]["after"] == read(tmp_path / "issued" / (HOST + ".crt"))
+    assert "invocation" not in result
+    assert leaked(result, host_key, ca_key) == []
+    # The lab CA's key never leaves the controller.
+    assert leaked([call.kwargs for call in calls], ca_key) == []
+
+
+def test_own_key_on_the_host_is_read_with_no_log(own_pki):
+    """remote_src: the key is slurped with _ansible_no_log, the certificate without; the result has no key."""
+    sources = {"/srv/mail.crt": own_pki["cert"], "/srv/mail.key": own_pki["key"]}
+
+    def answer(module_name, module_args):
+        if module_name == "ansible.builtin.slurp":
+            return {"content": base64.b64encode(sources[module_args["src"]].encode()).decode(), "encoding": "base64"}
+        return placeholder_answer(module_name, module_args)
+
+    result, calls = run_action({"mode": "own", "names": ["mail.example.org"], "cert_src": "/srv/mail.crt",
+                                "key_src": "/srv/mail.key", "remote_src": True}, answer=answer)
+    no_log = {call.kwargs["module_args"].get("src", call.kwargs["module_name"]): call.kwargs["module_args"].get("_ansible_no_log")
+              for call in calls}
+    assert no_log == {"/srv/mail.crt": None, "/srv/mail.key": True, "tkj.mailserver.config_files": True}
+    assert leaked(result, own_pki["key"]) == []
+
+
+def test_module_calls_keep_the_no_log_they_ask_for():
+    """ansible-core sets _ansible_no_log from the task's no_log alone; a call that asks for it keeps it,
+    the others get what ansible-core gives."""
+    def core_update(self, module_name, module_args, task_vars, *args, **kwargs):
+        module_args["_ansible_no_log"] = False
+
+    action = certificate.ActionModule.__new__(certificate.ActionModule)
+    with mock.patch.object(ActionBase, "_update_module_args", core_update):
+        secret, plain = {"files": [], "_ansible_no_log": True}, {"src": "/etc/hostname"}
+        action._update_module_args("tkj.mailserver.config_files", secret, {})
+        action._update_module_args("ansible.builtin.slurp", plain, {})
+    assert secret["_ansible_no_log"] is True and plain["_ansible_no_log"] is False
 
 
 # mode=snakeoil and arguments

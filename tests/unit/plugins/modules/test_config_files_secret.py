@@ -136,3 +136,36 @@ def test_a_checker_that_rejects_a_secret_does_not_quote_it(run_module, tmp_path)
     assert "its output is not shown, the content is secret" in result["msg"]
     assert leaks(result, SECRET) == []
     assert not (tmp_path / "mail.key").exists()
+
+
+def host_log(monkeypatch):
+    """What the module writes to the host's syslog (the journal is bypassed): a list that fills up."""
+    from ansible.module_utils import basic
+
+    written = []
+    monkeypatch.setattr(basic, "has_journal", False)
+    monkeypatch.setattr(basic.AnsibleModule, "_log_to_syslog", lambda self, msg: written.append(msg))
+    return written
+
+
+def test_without_no_log_the_host_log_records_the_secret(run_module, tmp_path, monkeypatch):
+    """Why the action plugin sets no_log: AnsibleModule logs "Invoked with" and the arguments before
+    the module reads them, and secret cannot mask a multi-line content there."""
+    written = host_log(monkeypatch)
+    run_module("config_files", {"files": [key_item(tmp_path / "mail.key")]})
+    assert any("Invoked with" in line for line in written)
+    assert [line for line in SECRET.splitlines()[1:-1] if any(line in entry for entry in written)] != []
+
+
+def test_with_no_log_the_host_log_has_nothing_and_the_result_stays_useful(run_module, tmp_path, monkeypatch):
+    """_ansible_no_log, as the action plugin passes it for a secret item: nothing is logged on the host,
+    while changed, changed_files and the placeholder diff still come back, without the key."""
+    written = host_log(monkeypatch)
+    path = tmp_path / "mail.key"
+    path.write_text(OLD_SECRET)
+    result = run_module("config_files", {"files": [key_item(path)], "_ansible_no_log": True}, diff=True)
+    assert written == []
+    assert result["changed"] and result["changed_files"] == [str(path)]
+    assert result["diff"] == [{"before_header": str(path), "after_header": str(path), "before": SHOWN_AS, "after": "(new) " + SHOWN_AS}]
+    assert leaks(result, SECRET, OLD_SECRET) == []
+    assert path.read_text() == SECRET

@@ -104,3 +104,21 @@ def test_bad_input_is_refused_and_nothing_is_written(tmp_path, run_module, args,
     result = run_module("dkim_key", full)
     assert result["failed"] and message in result["msg"], result
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_private_key_is_in_no_result_and_no_host_log(keys, tmp_path, monkeypatch):
+    """The key is made and read on the host by openssl: neither the results of the first and second run
+    (with diff) nor what the module logs on the host hold a line of it."""
+    import json
+
+    from ansible.module_utils import basic
+
+    written = []
+    monkeypatch.setattr(basic, "has_journal", False)
+    monkeypatch.setattr(basic.AnsibleModule, "_log_to_syslog", lambda self, msg: written.append(msg))
+    results = [keys(diff=True), keys(diff=True)]
+    private = (tmp_path / "nida.com.tkj2026.private").read_text()
+    lines = [line for line in private.splitlines() if line and "-----" not in line]
+    shown = json.dumps(results) + "\n".join(written)
+    assert written and lines
+    assert [line for line in lines if line in shown] == []
