@@ -14,8 +14,10 @@ from mailtests import probe, unique_subject, wait_for
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("all")
 
 # The settings the dovecot role writes, by their Dovecot 2.4 names (mail_location's and those it
-# comments out included): the only lines where its files may differ from Debian 13's.
-ROLE_SETTINGS = re.compile(r"^#?\s*(mail_\w+|mailbox_\w+|auth_allow_cleartext|auth_mechanisms|ssl|ssl_server_(cert|key)_file)\s*=")
+# comments out included, and Mozilla's intermediate TLS profile): the only lines where its files may
+# differ from Debian 13's.
+ROLE_SETTINGS = re.compile(r"^#?\s*(mail_\w+|mailbox_\w+|auth_allow_cleartext|auth_mechanisms|ssl|ssl_server_(cert|key)_file"
+                           r"|ssl_min_protocol|ssl_cipher_list|ssl_curve_list|ssl_server_prefer_ciphers)\s*=")
 ROLE_FILES = ("conf.d/10-auth.conf", "conf.d/10-mail.conf", "conf.d/10-ssl.conf")
 
 
