@@ -14,11 +14,10 @@ version_added: 0.2.0
 author:
   - tkj.mailserver developers (@tkj-lab)
 description:
-  - Makes each file in O(files) have the given content, owner, group and mode, or makes it absent,
-    and each directory in O(files) exist with the given owner, group and mode, in one module call,
-    where M(ansible.builtin.template), M(ansible.builtin.copy) or M(ansible.builtin.file) need two or
-    three round trips per file. Render the content on the controller with
-    P(ansible.builtin.template#lookup).
+  - Makes each file in O(files) have the given content, owner, group and mode, or be absent, and each
+    directory exist with its owner, group and mode, in one module call, where M(ansible.builtin.template),
+    M(ansible.builtin.copy) or M(ansible.builtin.file) need two or three round trips per file.
+    Render the content on the controller with P(ansible.builtin.template#lookup).
   - All or none. Every new content goes to a temporary file beside its target and is checked with
     the file's O(files[].validate) command first. Only when every check passed are the files moved
     into place (each move is atomic). If one check fails, no file is changed, and the directories
@@ -49,8 +48,7 @@ options:
       state:
         description:
           - V(present) writes the file, V(absent) removes it (a directory is not removed).
-          - V(directory) makes sure the directory exists with the given owner, group and mode.
-            It must not exist as anything else than a directory.
+          - V(directory) makes sure the directory exists (and is not anything else).
         type: str
         choices: [present, absent, directory]
         default: present
@@ -77,19 +75,16 @@ options:
       validate:
         description:
           - A command that checks the new content before it is moved into place, with V(%s) where the
-            path of the temporary file goes, for example V(named-checkconf %s). It runs without a shell.
-          - Refused when O(files[].state=directory).
+            temporary file's path goes, for example V(named-checkconf %s). It runs without a shell.
+            Refused when O(files[].state=directory).
         type: str
       secret:
         description:
           - The content is a secret, such as a private key. It is never shown. The diff says only that
             it changes, and the value is masked wherever Ansible would print it.
-          - When any item is secret, the module runs with C(no_log) on the host (its action plugin sees
-            to it), so that its arguments are not written to the host's journal or syslog, where
-            Ansible otherwise records every module call with its arguments. Changed, the changed files
-            and the diff are still shown.
-          - A O(files[].validate) command that rejects a secret content fails the task without quoting
-            what the command printed.
+          - When any item is secret, the action plugin runs the module with C(no_log), so that its
+            arguments do not reach the host's journal; changed, the changed files and the diff are
+            still shown. A O(files[].validate) command that rejects it fails without quoting its output.
         type: bool
         default: false
         version_added: 0.4.0
@@ -110,11 +105,7 @@ attributes:
     details: Reports what would change; writes nothing, creates no directory and runs no O(files[].validate) command.
   diff_mode:
     support: full
-    details: >-
-      One diff per file whose content changes or that is removed, and one per directory that is created;
-      a secret file's diff shows a placeholder instead of its content.
-notes:
-  - A directory is never removed, and its parents are not created; list each level as its own item.
+    details: One diff per file changed or removed and per directory created; a secret file's shows a placeholder.
 seealso:
   - module: ansible.builtin.template
   - module: ansible.builtin.copy
@@ -125,18 +116,10 @@ EXAMPLES = r"""
 - name: Write named.conf.options and named.conf.local, each checked by named-checkconf
   tkj.mailserver.config_files:
     files:
-      - path: /etc/bind/named.conf.options
-        content: "{{ lookup('ansible.builtin.template', 'etc/bind/named.conf.options.j2') }}"
-        owner: root
-        group: bind
-        mode: "0644"
-        validate: named-checkconf %s
-      - path: /etc/bind/named.conf.local
-        content: "{{ lookup('ansible.builtin.template', 'etc/bind/named.conf.local.j2') }}"
-        owner: root
-        group: bind
-        mode: "0644"
-        validate: named-checkconf %s
+      - {path: /etc/bind/named.conf.options, owner: root, group: bind, mode: "0644", validate: named-checkconf %s,
+         content: "{{ lookup('ansible.builtin.template', 'etc/bind/named.conf.options.j2') }}"}
+      - {path: /etc/bind/named.conf.local, owner: root, group: bind, mode: "0644", validate: named-checkconf %s,
+         content: "{{ lookup('ansible.builtin.template', 'etc/bind/named.conf.local.j2') }}"}
   notify: Reload named
 
 - name: Give new users a Maildir (mode 0700, as maildirmake.dovecot makes it) and write a Dovecot file
