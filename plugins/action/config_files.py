@@ -13,7 +13,7 @@ content of a list cannot be marked so. With no_log the module logs nothing there
 from __future__ import annotations
 
 from ansible.utils.vars import merge_hash
-from ansible_collections.tkj.mailserver.plugins.plugin_utils._action import NO_LOG, SecretModuleCalls, has_secret_files
+from ansible_collections.tkj.mailserver.plugins.plugin_utils._action import SecretModuleCalls, has_secret_files
 
 MODULE = "tkj.mailserver.config_files"
 
@@ -30,11 +30,8 @@ class ActionModule(SecretModuleCalls):
         result = super().run(tmp, task_vars)
         wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
         module_args = dict(self._task.args)
-        module_args.pop(NO_LOG, None)
-        if has_secret_files(module_args.get("files")):
-            module_args[NO_LOG] = True
-        result = merge_hash(result, self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars,
-                                                         wrap_async=wrap_async))
+        execute = self.execute_secret_module if has_secret_files(module_args.get("files")) else self._execute_module
+        result = merge_hash(result, execute(module_name=MODULE, module_args=module_args, task_vars=task_vars, wrap_async=wrap_async))
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
