@@ -21,7 +21,7 @@ description:
     C(UID_MIN)..C(UID_MAX) of C(/etc/login.defs) (a system account), or an account in that range whose shell is
     not O(shell) (a person's login, not a mail user the collection made).
   - Names that are no account yet pass (unless reserved), as the role creates them.
-positional: accounts, login_defs, shell
+positional: accounts, shell
 options:
   _input:
     description: The mail users, mappings with C(name), as the dovecot role's C(dovecot_users).
@@ -29,11 +29,10 @@ options:
     elements: dict
     required: true
   accounts:
-    description: C(getent passwd NAME ...) output for the users' names (lines C(name:x:uid:gid:gecos:home:shell)).
-    type: str
-    required: true
-  login_defs:
-    description: The text of C(/etc/login.defs) (only C(UID_MIN) and C(UID_MAX) are read; Debian's 1000 and 60000 when absent).
+    description:
+      - C(getent passwd NAME ...) output for the users' names (lines C(name:x:uid:gid:gecos:home:shell)), and the
+        C(UID_MIN) and C(UID_MAX) lines of C(/etc/login.defs), in any order (Debian's 1000 and 60000 when absent).
+      - One command's output can give both, as the dovecot role reads them.
     type: str
     required: true
   shell:
@@ -45,7 +44,7 @@ options:
 EXAMPLES = r"""
 - name: Refuse mail users that are system accounts
   ansible.builtin.assert:
-    that: dovecot_users | tkj.mailserver.mail_user_accounts(getent.stdout, login_defs.stdout, '/usr/sbin/nologin') | length == 0
+    that: dovecot_users | tkj.mailserver.mail_user_accounts(accounts.stdout, '/usr/sbin/nologin') | length == 0
 """
 
 RETURN = r"""
@@ -99,7 +98,7 @@ def refusal(name, account, uid_range, shell):
     return None
 
 
-def mail_user_accounts(users, accounts, login_defs, shell):
+def mail_user_accounts(users, accounts, shell):
     """The message for each user of ``users`` that may not be a mail user (see DOCUMENTATION)."""
     if not is_sequence(users) or not all(isinstance(user, dict) and isinstance(user.get("name"), str) for user in users):
         raise AnsibleFilterError("mail_user_accounts: expected a list of users with a name, as dovecot_users")
@@ -108,7 +107,7 @@ def mail_user_accounts(users, accounts, login_defs, shell):
         fields = line.split(":")
         if len(fields) == 7 and fields[2].isdigit():
             found[fields[0]] = fields
-    uid_range = login_defs_range(login_defs or "")
+    uid_range = login_defs_range(accounts or "")
     messages = [refusal(user["name"], found.get(user["name"]), uid_range, shell) for user in users]
     return [message for message in messages if message]
 

@@ -27,19 +27,19 @@ def names(*names):
 
 def test_mail_users_made_by_the_collection_and_new_names_pass():
     """An account in UID_MIN..UID_MAX with the mail users' shell (made by an earlier run), and a name with no account."""
-    assert mail_user_accounts(names("nida", "gita"), ACCOUNTS, LOGIN_DEFS, NOLOGIN) == []
+    assert mail_user_accounts(names("nida", "gita"), LOGIN_DEFS + ACCOUNTS, NOLOGIN) == []
 
 
 @pytest.mark.parametrize("name", ["root", "postfix", "dovecot", "bind", "www-data", "opendkim", "opendmarc", "nobody",
                                   "systemd-network", "_apt"])
 def test_service_users_are_refused_even_before_they_exist(name):
     """A service's own user is refused on a bare host too, where its package has not made it yet."""
-    assert mail_user_accounts(names(name), "", "", NOLOGIN) == ["%s is a service's own account or a system name (reserved)" % name]
+    assert mail_user_accounts(names(name), "", NOLOGIN) == ["%s is a service's own account or a system name (reserved)" % name]
 
 
 def test_system_and_login_accounts_are_refused_each_with_why():
     """uid below UID_MIN or above UID_MAX: a system account; a login shell: a person's account."""
-    assert mail_user_accounts(names("sshdog", "nobody2", "budi", "nida"), ACCOUNTS, LOGIN_DEFS, NOLOGIN) == [
+    assert mail_user_accounts(names("sshdog", "nobody2", "budi", "nida"), LOGIN_DEFS + ACCOUNTS, NOLOGIN) == [
         "sshdog is a system account on this host (uid 999, outside UID_MIN..UID_MAX 1000..60000 of /etc/login.defs)",
         "nobody2 is a system account on this host (uid 65534, outside UID_MIN..UID_MAX 1000..60000 of /etc/login.defs)",
         "budi is a login account on this host (shell /bin/bash), not a mail user the collection made (shell /usr/sbin/nologin)",
@@ -49,18 +49,18 @@ def test_system_and_login_accounts_are_refused_each_with_why():
 def test_login_defs_limits_are_read_and_default_to_debians():
     """UID_MIN from login.defs (comments and other keys ignored); Debian's 1000..60000 when the file says nothing."""
     custom = "# UID_MIN 10\nSYS_UID_MIN 100\nUID_MIN 1002 # site policy\n"
-    assert mail_user_accounts(names("nida"), ACCOUNTS, custom, NOLOGIN) == [
+    assert mail_user_accounts(names("nida"), custom + ACCOUNTS, NOLOGIN) == [
         "nida is a system account on this host (uid 1001, outside UID_MIN..UID_MAX 1002..60000 of /etc/login.defs)"]
-    assert mail_user_accounts(names("sshdog"), ACCOUNTS, "", NOLOGIN)[0].endswith("1000..60000 of /etc/login.defs)")
+    assert mail_user_accounts(names("sshdog"), ACCOUNTS, NOLOGIN)[0].endswith("1000..60000 of /etc/login.defs)")
 
 
-def test_one_output_holds_both_texts():
-    """The role passes one command's output (login.defs lines, then getent's) as both texts."""
-    output = LOGIN_DEFS + ACCOUNTS
-    assert mail_user_accounts(names("budi", "nida"), output, output, NOLOGIN) == [
+def test_login_defs_lines_may_follow_the_accounts():
+    """The limits are read wherever they stand in the text."""
+    output = ACCOUNTS + "\n" + LOGIN_DEFS
+    assert mail_user_accounts(names("budi", "nida"), output, NOLOGIN) == [
         "budi is a login account on this host (shell /bin/bash), not a mail user the collection made (shell /usr/sbin/nologin)"]
 
 
 def test_input_that_is_not_a_user_list_is_an_error():
     with pytest.raises(AnsibleFilterError, match="^mail_user_accounts: expected a list of users with a name"):
-        mail_user_accounts([{"password": "x"}], "", "", NOLOGIN)
+        mail_user_accounts([{"password": "x"}], "", NOLOGIN)
