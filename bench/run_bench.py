@@ -57,7 +57,7 @@ BENCH_VARS = {
 }
 # systemd as PID 1 without --privileged, as in the Molecule scenarios.
 SYSTEMD_FLAGS = [
-    "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
     "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
     "--tmpfs", "/tmp", "--stop-signal", "SIGRTMIN+3",
 ]

@@ -45,7 +45,7 @@ start_container() {
     # Docker warns that IPv4 forwarding is off: on purpose, the lab has no route past this machine.
     docker run --detach --name "$name" --hostname "$hostname" --label tkj.mailserver.lab \
         --network "$network" --ip "$address" --dns "$resolver" \
-        --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+        --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
         --cgroupns=host --volume /sys/fs/cgroup:/sys/fs/cgroup:rw \
         --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
         --stop-signal SIGRTMIN+3 "$image" /lib/systemd/systemd \

@@ -6,7 +6,8 @@ variable, never from the command line.
 TLS is always verified, as a careful mail client does: the server's certificate must chain to
 --cafile (the lab CA) and name --server. --connect ADDRESS connects there instead of resolving
 --server (as curl's --resolve), so a test can reach a server by address and still check its name.
-A certificate that does not verify is reported as "tls_error". Defaults for --server, --connect and
+A certificate that does not verify is reported as "tls_error". --source ADDRESS sends from that
+address of the container (a second guesser, whose tries no server has counted yet). Defaults for --server, --connect and
 --cafile come from tkj-mailprobe.json beside this file, when it exists.
 
   mailprobe.py send    --server H --port 25 --sender A --to B --subject S [--body T | --size N]
@@ -25,8 +26,9 @@ A certificate that does not verify is reported as "tls_error". Defaults for --se
                        (IMAP GETQUOTAROOT INBOX: the quota root's storage used and limit, in KiB)
   mailprobe.py login   --server H --port 143|110|587 --starttls --user U
                        (one login over IMAP, POP3 or SMTP submission, by port, and how long it took)
-  mailprobe.py guess   --server H --port 143|110|587 --starttls --user U --count N
-                       (N logins with wrong passwords, each different, all at once; then one more, timed)
+  mailprobe.py guess   --server H --port 143 --starttls --user U --count N --ports 143,110,587 [--source A]
+                       (what a guessing script does: N logins one after another, each on a new connection,
+                       with the same wrong password, on the ports in turn; then one more on each port, timed)
 """
 
 import argparse
@@ -56,6 +58,16 @@ def tls_context():
     context.check_hostname = True
     context.verify_mode = ssl.CERT_REQUIRED
     return context
+
+
+def send_from(address):
+    """Connect from ``address`` in this process (imaplib and poplib have no source address of their own)."""
+    real_create_connection = socket.create_connection
+
+    def create_connection(destination, timeout=socket.getdefaulttimeout(), source_address=None, **kwargs):
+        return real_create_connection(destination, timeout, source_address or (address, 0), **kwargs)
+
+    socket.create_connection = create_connection
 
 
 def pin_address(name, address):
@@ -327,7 +339,9 @@ def login_once(args, secret):
             client.ehlo("probe.invalid")
             client.starttls(context=tls_context())
             client.ehlo("probe.invalid")
-            client.login(args.user, secret)
+            # One AUTH command, one password check (login() would try LOGIN after a refused PLAIN).
+            client.user, client.password = args.user, secret
+            client.auth("PLAIN", client.auth_plain)
             client.quit()
     except (imaplib.IMAP4.error, poplib.error_proto, smtplib.SMTPException, OSError) as error:
         return False, str(error)
@@ -345,22 +359,17 @@ def cmd_login(args):
 
 
 def cmd_guess(args):
-    """args.count wrong passwords at once (different ones: Dovecot does not count a repeated pair
-    again), then one more wrong password, timed: what a password guesser sees next."""
-    results = [None] * args.count
-
-    def attempt(number):
-        results[number] = login_once(args, "wrong-%d-%s" % (number, time.time()))
-
-    threads = [threading.Thread(target=attempt, args=(number,)) for number in range(args.count)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return {"failed": sum(1 for ok, _error in results if not ok), "seconds": round(time.monotonic() - started, 2),
-            "errors": sorted({error for _ok, error in results if error})[:5],
-            "next": timed_login(args, "wrong-next-%s" % time.time())}
+    """What a guessing script does: args.count logins one after another, each on a new connection, with one
+    wrong password (a retry Dovecot's penalty does not slow beyond about 4 s), on --ports in turn. Then one
+    more on each port, timed: what the guesser sees next. Each try: its port, seconds and error."""
+    wrong = "wrong-%s" % time.time()
+    ports = [int(port) for port in args.ports.split(",")]
+    tries = []
+    for count in range(args.count):
+        port = ports[count % len(ports)]
+        tries.append(dict(timed_login(argparse.Namespace(**dict(vars(args), port=port)), wrong), port=port))
+    return {"failed": sum(1 for attempt in tries if not attempt["ok"]), "tries": tries,
+            "next": {str(port): timed_login(argparse.Namespace(**dict(vars(args), port=port)), wrong) for port in ports}}
 
 
 def cmd_quota(args):
@@ -405,9 +414,13 @@ def main():
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--deadline", type=float, default=60.0)
+    parser.add_argument("--source")
+    parser.add_argument("--ports", default="143", help="guess: the ports tried in turn (143,110,587)")
     args = ARGS = parser.parse_args()
     if args.connect:
         pin_address(args.server, args.connect)
+    if args.source:
+        send_from(args.source)
     result = globals()["cmd_" + args.command.replace("-", "_")](args)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")

@@ -8,16 +8,21 @@ Dovecot 2.3) and Debian 13 (mail-beta, Dovecot 2.4), from the client containers:
 - Dovecot's 1 MB quota: two 400 KB messages are delivered, the third is refused by Dovecot with
   552 5.2.2 and Postfix returns it to the sender at once (a bounce, not a queued message);
   GETQUOTAROOT shows the usage; another user still receives;
-- password guessing: after 20 wrong passwords from client2 (all at once), its next attempt on IMAP,
-  POP3 or submission is delayed by Dovecot's auth penalty (5 s or more) or refused by Postfix's AUTH
-  rate limit, while a correct login from client (another address) takes under 2 s.
+- password guessing, as a script does it (a new connection per try, one after another, the same wrong
+  password): after 20 failed IMAP/POP3 logins, and 20 on submission, from client2, its next attempt
+  on each port is refused (fail2ban) or slowed to 5 s or more; a correct login from client (another
+  address) takes under 2 s, and client2 logs in again once the teacher lifts the ban.
 
 The inventory (molecule.yml) names the aliases, users and quota; the tests read them from there.
 """
 
+import json
+import random
+import shlex
+
 import pytest
 
-from mailtests import maildir_files_with, probe, queue_is_empty, unique_subject, wait_for
+from mailtests import PROBE_PATH, maildir_files_with, probe, queue_is_empty, unique_subject, wait_for
 
 DELIVERY_TIMEOUT = 60
 # A quota test message: 400 KB of text (two fit in 1 MB, three do not).
@@ -160,21 +165,56 @@ def test_quota_refuses_what_does_not_fit_and_tells_the_sender(client, servers, n
     assert delivered_to(server, server["user"], other)
 
 
-@pytest.mark.parametrize("name", ["mail-alpha", "mail-beta"])
-@pytest.mark.parametrize("port", [143, 110, 587], ids=["imap", "pop3", "submission"])
-def test_password_guessing_is_slowed_then_refused_for_that_address_only(client, client2, servers, name, port):
-    """20 wrong passwords from client2 at once; its next attempt waits 5 s or more (Dovecot's auth
-    penalty, which also covers submission's SASL) or is refused (Postfix's AUTH rate limit); a
-    correct login from client, another address, takes under 2 s. Afterwards a correct login from
-    client2 succeeds (after the delay) and clears its penalty."""
-    server = servers[name]
-    args = [*server["at"], "--port", port, "--starttls", "--user", server["user"]]
-    guessed = probe(client2, "guess", *args, "--count", GUESSES)
-    assert guessed["failed"] == GUESSES, guessed
-    following = guessed["next"]
-    assert not following["ok"] and (following["seconds"] >= 5 or "too many" in (following["error"] or "").lower()), guessed
+def guess_on_both_servers(client2, servers, source):
+    """mailprobe's guess from ``source`` on client2 against both mail servers at once (each server counts
+    and refuses on its own): GUESSES logins one after another on IMAP, POP3 and submission in turn."""
+    commands = ["python3 %s guess %s --source %s --port 143 --starttls --user %s --count %d --ports 143,110,587 > /tmp/guess-%s.json & "
+                "pids=\"$pids $!\"" % (PROBE_PATH, " ".join(shlex.quote(arg) for arg in server["at"]), source, server["user"], GUESSES, name)
+                for name, server in servers.items()]
+    # Each guesser's exit code, not only the last one's.
+    result = client2.run("pids=; %s; for pid in $pids; do wait $pid || exit 1; done" % "; ".join(commands))
+    assert result.rc == 0, result.stderr
+    return {name: json.loads(client2.file("/tmp/guess-%s.json" % name).content_string) for name in servers}
 
-    legitimate = probe(client, "login", *args, password=server["password"])
-    assert legitimate["ok"] and legitimate["seconds"] < 2, legitimate
-    if port != 587:
+
+def banned_addresses(server):
+    """The addresses fail2ban refuses on ``server`` now."""
+    status = server["host"].check_output("fail2ban-client status tkj-mail-logins")
+    return [line.split(":", 1)[1].split() for line in status.splitlines() if "Banned IP list" in line][0]
+
+
+@pytest.fixture()
+def guesser(client2):
+    """A new address of client2 (outside Docker's range for the network, 172.30.28.128/25), whose failed
+    logins no server has counted yet, so that the test can be run again at once; removed afterwards."""
+    address = "172.30.28.%d" % random.randint(50, 120)
+    client2.check_output("ip address add %s/32 dev eth0", address)
+    yield address
+    client2.check_output("ip address del %s/32 dev eth0", address)
+
+
+def test_password_guessing_is_refused_for_that_address_only(client, client2, servers, guesser):
+    """What a guessing script does, against Debian 12 and 13: 20 logins one after another, each on a new
+    connection, with the same wrong password (which Dovecot's penalty alone holds at about 4 s a try), on
+    IMAP, POP3 and submission in turn. Each of the 20 gets the server's answer (the address is not refused
+    sooner); the next attempt on 143, 110 and 587 is refused, and fail2ban lists the address. A correct
+    login from client, another address, takes under 2 s on each port. Once the teacher lifts the ban
+    (fail2ban-client unban), the address logs in again."""
+    try:
+        guessed = guess_on_both_servers(client2, servers, guesser)
+        for name, server in servers.items():
+            answered = [attempt for attempt in guessed[name]["tries"] if "authentication failed" in (attempt["error"] or "").lower()
+                        or "535" in (attempt["error"] or "")]
+            assert len(answered) == GUESSES, guessed[name]
+            assert all(not attempt["ok"] and "refused" in attempt["error"].lower() for attempt in guessed[name]["next"].values()), guessed[name]
+            assert guesser in banned_addresses(server), guessed[name]
+            for port in (143, 110, 587):
+                args = [*server["at"], "--port", port, "--starttls", "--user", server["user"]]
+                legitimate = probe(client, "login", *args, password=server["password"])
+                assert legitimate["ok"] and legitimate["seconds"] < 2, (port, legitimate)
+    finally:
+        for server in servers.values():
+            server["host"].run("fail2ban-client unban %s", guesser)
+    for server in servers.values():
+        args = [*server["at"], "--port", 143, "--starttls", "--user", server["user"], "--source", guesser]
         assert probe(client2, "login", *args, password=server["password"])["ok"]
