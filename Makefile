@@ -3,7 +3,8 @@
 #   make readme   run the README's command blocks as written (ansible-core 2.14 and 2.19, over SSH)
 #   make lab      start the container lab (DNS, mail, client), apply playbooks/site.yml, report
 #   make lab-down remove the lab's containers, network and port forwarder
-#   make bench    converge/re-run times: the collection against builtin modules, 1/4/8 hosts
+#   make bench    converge/re-run times: the collection against builtin modules, 1 and 8 hosts (~15 min)
+#   make bench-class  the class scale-out: 8, 16 and 32 hosts against 32 containers' apt-get (over an hour)
 #   make load     1000 messages through the collection's servers and the yardstick's: msgs/s, ratio, memory
 #   make galaxy   build the collection tarball, check it, install it to build/galaxy/collections
 #   make changelog CHANGELOG.md from changelogs/ (records galaxy.yml's version as a release when new)
@@ -34,14 +35,15 @@ NOT_SHIPPED := (^|/)(\.venv|build|\.cache|\.ansible|\.pytest_cache|\.git|\.tox|_
 SHIPPED := LICENSE README.md CHANGELOG.md meta/runtime.yml
 SCENARIOS := $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
-.PHONY: help venv collection-path docker image browser lint unit sanity galaxy ee changelog molecule readme test lab lab-down bench load clean
+.PHONY: help venv collection-path docker image browser lint unit sanity galaxy ee changelog molecule readme test lab lab-down bench bench-class load clean
 
 help:
 	@echo "make test    lint + unit + sanity + Molecule scenarios: $(SCENARIOS)"
 	@echo "make readme  the README's command blocks as written, with ansible-core 2.14 and 2.19"
 	@echo "make lab     start the container lab from $(LAB_VALUES), apply the playbook, report"
 	@echo "make lab-down remove the lab's containers, network and port forwarder"
-	@echo "make bench   converge/re-run figures (build/bench/results.json)"
+	@echo "make bench   converge/re-run figures, 1 and 8 hosts (build/bench/results.json)"
+	@echo "make bench-class  the class scale-out, 8/16/32 hosts (build/bench/results-class.json)"
 	@echo "make load    load test, 1000 messages (build/bench/load.json)"
 	@echo "make image   build the Debian 12/13 test images ($(IMAGE_DEBIAN12), $(IMAGE_DEBIAN13))"
 	@echo "make clean   remove the venv, build/, the test images and Molecule containers"
@@ -108,14 +110,19 @@ changelog: venv collection-path
 	grep -qxF '  $(VERSION):' changelogs/changelog.yaml || antsibull-changelog release --version $(VERSION)
 	antsibull-changelog generate --refresh-fragments
 
+# A timing line after each scenario (and each step of make test): where the suite's time goes.
 molecule: venv collection-path image galaxy browser
-	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
+	for scenario in $(SCENARIOS); do start=$$(date +%s); molecule test -s $$scenario; \
+	  echo "timing: molecule $$scenario $$(( $$(date +%s) - start )) s"; done
 
 # The README's command blocks as written, with ansible-core 2.14 (from a clone) and 2.19 (from the tarball).
 readme: venv galaxy image
 	python tests/readme/readme_commands.py
 
-test: lint unit sanity galaxy ee molecule readme
+TEST_STEPS := lint unit sanity galaxy ee molecule readme
+test:
+	for step in $(TEST_STEPS); do start=$$(date +%s); $(MAKE) --no-print-directory $$step; \
+	  echo "timing: $$step $$(( $$(date +%s) - start )) s"; done
 
 lab: venv collection-path image
 	scripts/lab-up.sh $(LAB_VALUES)
@@ -125,7 +132,10 @@ lab-down:
 
 # Figures, not tests (not part of make test): fresh containers on their own internal networks.
 bench: venv collection-path image
-	python bench/run_bench.py
+	python bench/run_bench.py --runs 2 --scale 1,8 --floor 8
+
+bench-class: venv collection-path image
+	python bench/run_bench.py --runs 1 --scale 8,16,32 --floor 32 --output results-class.json
 
 load: venv collection-path image
 	python bench/load_test.py

@@ -2,7 +2,7 @@
 # Copyright (c) tkj.mailserver developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The check_class_table filter: the class report of tkj.mailserver.check (module_utils/_mail_check.py)."""
+"""The check_class_table filter: the class report of tkj.mailserver.check (module_utils/_check_report.py)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.tkj.mailserver.plugins.module_utils._mail_check import class_table
+from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import class_table
 
 
 def check_class_table(servers, rows):

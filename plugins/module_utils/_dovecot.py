@@ -374,3 +374,14 @@ def write_files(module, texts, backup=False):
             if os.path.exists(temp_path):
                 os.unlink(temp_path)
     return backups
+
+
+FILE_OPTIONS = ("path", "settings", "mail_location", "absent")
+
+
+def file_items(params):
+    """The files to edit as [(option prefix for messages, {path, settings, mail_location, absent})]:
+    the items of ``files``, or the one file of the top-level options."""
+    if params["files"] is not None:
+        return [("files[%d]." % index, item) for index, item in enumerate(params["files"])]
+    return [("", {option: params[option] for option in FILE_OPTIONS})]

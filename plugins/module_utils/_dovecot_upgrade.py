@@ -17,6 +17,7 @@ written down below."""
 from __future__ import annotations
 
 import os
+import shutil
 
 from ansible_collections.tkj.mailserver.plugins.module_utils._errors import InputError
 
@@ -267,3 +268,10 @@ def replacements(config_dir, read, managed):
             " move it to FILE, and run again; the other kept files are then replaced by Debian 13's version, each kept as"
             " FILE%s." % ("; ".join(refused), NEW_SUFFIX, OLD_SUFFIX))
     return found
+
+
+def keep_upgraded_file(path):
+    """Keep the file an upgrade kept, before Debian 13's version replaces it, as ucf names it (FILE.ucf-old)."""
+    shutil.copy2(path, path + OLD_SUFFIX)
+    status = os.stat(path)
+    os.chown(path + OLD_SUFFIX, status.st_uid, status.st_gid)

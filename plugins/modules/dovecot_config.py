@@ -14,19 +14,17 @@ version_added: 0.1.0
 author:
   - tkj.mailserver developers (@tkj-lab)
 description:
-  - Sets top-level C(name = value) settings in files under the Dovecot configuration directory,
-    for example C(conf.d/10-mail.conf), editing them the way a person would. One file is given by O(path)
-    and its options; several files, in one call, by O(files).
+  - Sets top-level C(name = value) settings in files under the Dovecot configuration directory, for example
+    C(conf.d/10-mail.conf), editing them the way a person would; one file by O(path), several in one call by O(files).
   - An active C(name = value) line outside any C({ }) section is changed in place (its trailing comment is kept).
     Otherwise a commented-out line C(#name = ...) outside any section, with the C(#) in the first column, is
     uncommented and set in place (the first such line). Otherwise the setting is appended to the end of the file.
     Commented lines with the C(#) indented (the body of a commented-out section) are never uncommented.
     Every other line stays byte-identical.
   - Settings named in O(absent) are commented out (a C(#) is put in front of the line), not deleted.
-  - Knows the installed Dovecot version (from C(dovecot --version), run once) and the settings renamed between
-    Dovecot 2.3 (Debian 12) and 2.4 (Debian 13); O(mail_location) is written as 2.3's C(mail_location)
-    or as the equivalent 2.4 C(mail_*) settings, and on 2.4 the 2.3 names in O(settings) that have an exact
-    2.4 translation are translated (see O(settings)).
+  - Knows the installed Dovecot version (C(dovecot --version), run once) and the settings renamed between Dovecot 2.3
+    (Debian 12) and 2.4 (Debian 13); O(mail_location) is written as 2.3's C(mail_location) or as the 2.4 C(mail_*)
+    settings, and on 2.4 the 2.3 names in O(settings) with an exact 2.4 translation are translated (see O(settings)).
   - On Dovecot 2.4, an active top-level line of a Dovecot 2.3 setting in an edited file (a line added following a 2.3
     tutorial, or a file kept over an upgrade from Debian 12) is commented out when the task sets (or comments out)
     its 2.4 successor in that file, or, for C(mail_location), gives O(mail_location) for that file; otherwise it is
@@ -36,19 +34,17 @@ description:
     Commented-out lines and lines inside sections are left as they are.
   - Values are compared with white space collapsed and surrounding quotes removed, so an equivalent value is no change.
   - All files are edited in memory first. Then the whole configuration with every new file in it is checked once with
-    C(doveconf -c DIR/dovecot.conf -n) in a private temporary directory that mirrors the configuration
-    directory with symbolic links (so files readable only by root or dovecot, and C(!include) or C(!include_try)
-    of relative and absolute paths, work as in the real directory). Only when doveconf accepts it are the changed
-    files replaced, each atomically; otherwise every file stays byte-identical and the module fails with doveconf's message.
-  - A name that doveconf does not know fails with a message naming the setting and suggesting close names;
-    a Dovecot 2.4 name on 2.3, or a 2.3 name with no exact translation on 2.4, fails before doveconf runs,
-    naming the name to use on the installed version.
+    C(doveconf -c DIR/dovecot.conf -n) in a private temporary directory that mirrors the configuration directory with
+    symbolic links (so files readable only by root or dovecot, and C(!include) or C(!include_try) of relative and
+    absolute paths, work as in the real directory). Only when doveconf accepts it are the changed files replaced, each
+    atomically; otherwise every file stays byte-identical and the module fails with doveconf's message.
+  - A name that doveconf does not know fails naming the setting and close names; a Dovecot 2.4 name on 2.3, or a 2.3
+    name with no exact translation on 2.4, fails before doveconf runs, naming the name to use on the installed version.
 options:
   files:
     description:
       - Several files to edit in one call, each with the options O(path), O(settings), O(mail_location) and O(absent)
-        of its own, with the same meaning. Each file may be listed once.
-      - Mutually exclusive with O(path), O(settings), O(mail_location) and O(absent), which edit one file.
+        of its own, with the same meaning. Each file may be listed once. Mutually exclusive with those options.
     type: list
     version_added: 0.3.0
     elements: dict
@@ -71,15 +67,13 @@ options:
         default: []
   path:
     description:
-      - The file to edit, relative to O(config_dir), or an absolute path inside O(config_dir).
-      - A path outside O(config_dir) is refused.
+      - The file to edit, relative to O(config_dir), or an absolute path inside O(config_dir) (one outside is refused).
       - A file that does not exist yet is created (mode 0644) when there is something to set; its directory must exist.
         Make sure Dovecot includes it (Debian's C(dovecot.conf) includes C(conf.d/*.conf) and C(local.conf)).
     type: str
     default: conf.d/10-mail.conf
   config_dir:
-    description:
-      - The Dovecot configuration directory. It must hold C(dovecot.conf).
+    description: The Dovecot configuration directory. It must hold C(dovecot.conf).
     type: path
     default: /etc/dovecot
   settings:
@@ -99,9 +93,9 @@ options:
         A 2.3 PEM setting given as C(<) and a file name becomes the plain file name of the 2.4 C(*_file) setting;
         the PEM text itself is refused. Names with no exact translation (C(ssl_ca), C(auth_worker_max_count),
         C(verbose_ssl)), and C(mail_location) (use O(mail_location)), fail with what to use instead."
-      - On Dovecot 2.4, C(*_file) settings take a plain path; a value starting with C(<) (the 2.3 way to read a file) is refused.
-        On Dovecot 2.3, C(ssl_cert), C(ssl_key), C(ssl_dh), C(ssl_ca), C(ssl_alt_cert), C(ssl_alt_key), C(ssl_client_cert)
-        and C(ssl_client_key) take C(<) followed by the file path (or the PEM text itself); a plain path is refused.
+      - On Dovecot 2.4, C(*_file) settings take a plain path; a value starting with C(<) (the 2.3 way) is refused. On 2.3,
+        C(ssl_cert), C(ssl_key), C(ssl_dh), C(ssl_ca), C(ssl_alt_cert), C(ssl_alt_key), C(ssl_client_cert) and
+        C(ssl_client_key) take C(<) and the file path (or the PEM text itself); a plain path is refused.
       - Values of settings whose name ends in C(_password) are kept out of the module's output.
     type: dict
     default: {}
@@ -109,8 +103,7 @@ options:
     description:
       - Where the mail is, in Dovecot 2.3's C(mail_location) form C(DRIVER:PATH[:KEY=VALUE|:FLAG]...),
         for example V(maildir:~/Maildir) or V(mbox:~/mail:INBOX=/var/mail/%u). A literal C(:) in a value is written C(::).
-      - The driver must be one of V(maildir), V(mbox), V(sdbox), V(mdbox), V(imapc), V(pop3c).
-      - On Dovecot 2.3 it is written as C(mail_location = VALUE).
+      - The driver is one of V(maildir), V(mbox), V(sdbox), V(mdbox), V(imapc), V(pop3c). Dovecot 2.3 gets C(mail_location = VALUE).
       - "On Dovecot 2.4 it is written as the settings that replaced C(mail_location):
         DRIVER -> C(mail_driver); PATH -> C(mail_path); C(INBOX=) -> C(mail_inbox_path); C(INDEX=) -> C(mail_index_path);
         C(INDEXPVT=) -> C(mail_index_private_path); C(INDEXCACHE=) -> C(mail_cache_path); C(CONTROL=) -> C(mail_control_path);
@@ -123,10 +116,9 @@ options:
         C(ITERINDEX) -> C(mailbox_list_iter_from_index_dir = yes); C(UTF-8) -> C(mailbox_list_utf8 = yes);
         C(KEEP-NOSELECT) -> C(mailbox_list_drop_noselect = no); C(NO-NOSELECT) -> C(mailbox_list_drop_noselect = yes);
         C(NO-FS-VALIDATION) -> C(mailbox_list_validate_fs_names = no)."
-      - On Dovecot 2.4 every other setting of that table, and an old C(mail_location) line, that is active in the file
-        is commented out, so that the file describes exactly the given location. For example Debian 13's
-        C(mail_inbox_path = /var/mail/%{user}) is commented out for V(maildir:~/Maildir), so INBOX is C(~/Maildir).
-        C(mail_home) is not part of the location and is left as it is.
+      - On Dovecot 2.4 every other setting of that table, and an old C(mail_location) line, active in the file is
+        commented out, so that the file describes exactly the given location (Debian 13's C(mail_inbox_path =
+        /var/mail/%{user}) for V(maildir:~/Maildir), so INBOX is C(~/Maildir)). C(mail_home) is left as it is.
       - On Dovecot 2.4 the 2.3 variables C(%u), C(%n), C(%d), C(%h) are written as C(%{user}), C(%{user | username}),
         C(%{user | domain}), C(%{home}); other one-letter variables are refused (write them in the 2.4 C(%{...}) form).
       - Must not be combined with any of those settings in O(settings) or O(absent).
@@ -149,9 +141,8 @@ options:
     version_added: 0.10.0
   absent:
     description:
-      - Top-level settings to comment out in the file, wherever they are active outside a section.
-        A name that is not active in the file is no change.
-      - A name may not also be in O(settings).
+      - Top-level settings to comment out in the file, wherever they are active outside a section (a name that is not
+        active is no change). A name may not also be in O(settings).
     type: list
     elements: str
     default: []
@@ -171,12 +162,10 @@ attributes:
     details: Debian 12 (Dovecot 2.3) and Debian 13 (Dovecot 2.4).
 notes:
   - Run it as root (C(become=true)), because doveconf must read the whole configuration, including files readable only by root.
-  - Settings of sections (C(service imap { ... }), C(namespace inbox { ... }), C(protocol ... { ... })) are not handled;
-    their lines are never touched.
+  - Settings of sections (C(service imap { ... }), C(namespace inbox { ... }), C(protocol ... { ... })) are never touched.
   - Only the given files are edited. A later file (for example C(local.conf)) that sets the same name still wins in Dovecot.
-  - A file included by an absolute path into the configuration directory is read from the real directory
-    during validation, so the new content of such a file would not be checked.
-  - Check mode writes nothing to the configuration directory; it still runs the doveconf check in a temporary directory.
+  - A file included by an absolute path into the configuration directory is read from the real directory during
+    validation, so the new content of such a file would not be checked.
   - doveconf accepts some wrong values that only fail when mail is accessed (for example C(mail_driver = nosuch) on 2.4);
     the module checks the mail driver itself.
 seealso:
@@ -231,22 +220,18 @@ changes:
       description: The file.
       returned: always
       type: str
-      sample: /etc/dovecot/conf.d/10-mail.conf
     name:
       description: The setting name.
       returned: always
       type: str
-      sample: mail_path
     before:
       description: The value of the last active line before, without quotes; V(null) when no line was active.
       returned: always
       type: str
-      sample: "%{home}/mail"
     after:
       description: The value written; V(null) when the setting was commented out.
       returned: always
       type: str
-      sample: ~/Maildir
   sample:
     - {path: /etc/dovecot/conf.d/10-mail.conf, name: mail_driver, before: mbox, after: maildir}
     - {path: /etc/dovecot/conf.d/10-mail.conf, name: mail_path, before: "%{home}/mail", after: ~/Maildir}
@@ -265,27 +250,22 @@ translated:
       description: The file.
       returned: always
       type: str
-      sample: /etc/dovecot/conf.d/10-auth.conf
     name:
       description: The Dovecot 2.3 name.
       returned: always
       type: str
-      sample: disable_plaintext_auth
     value:
       description: The Dovecot 2.3 value, without quotes.
       returned: always
       type: str
-      sample: "yes"
     to_name:
       description: The Dovecot 2.4 name.
       returned: always
       type: str
-      sample: auth_allow_cleartext
     to_value:
       description: The Dovecot 2.4 value.
       returned: always
       type: str
-      sample: "no"
   sample:
     - {path: /etc/dovecot/conf.d/10-auth.conf, name: disable_plaintext_auth, value: "yes", to_name: auth_allow_cleartext, to_value: "no"}
     - {path: /etc/dovecot/conf.d/10-ssl.conf, name: ssl_cert, value: </etc/ssl/certs/a.pem, to_name: ssl_server_cert_file, to_value: /etc/ssl/certs/a.pem}
@@ -320,31 +300,14 @@ diff:
 """
 
 import os
-import shutil
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.tkj.mailserver.plugins.module_utils._dovecot import parse_version, password_values, resolve_paths, validate, write_files
-from ansible_collections.tkj.mailserver.plugins.module_utils._dovecot_upgrade import NEW_SUFFIX, OLD_SUFFIX, replacements
+from ansible_collections.tkj.mailserver.plugins.module_utils._dovecot import (FILE_OPTIONS, file_items, parse_version, password_values,
+                                                                              resolve_paths, validate, write_files)
+from ansible_collections.tkj.mailserver.plugins.module_utils._dovecot_upgrade import NEW_SUFFIX, keep_upgraded_file, replacements
 from ansible_collections.tkj.mailserver.plugins.module_utils._dovecot_versions import LOCATION_SETTINGS_24, Request, edit_file
 from ansible_collections.tkj.mailserver.plugins.module_utils._errors import InputError
 from ansible_collections.tkj.mailserver.plugins.module_utils._files import file_diff, read_text
-
-FILE_OPTIONS = ("path", "settings", "mail_location", "absent")
-
-
-def file_items(params):
-    """The files to edit as [(option prefix for messages, {path, settings, mail_location, absent})]:
-    the items of ``files``, or the one file of the top-level options."""
-    if params["files"] is not None:
-        return [("files[%d]." % index, item) for index, item in enumerate(params["files"])]
-    return [("", {option: params[option] for option in FILE_OPTIONS})]
-
-
-def keep_upgraded_file(path):
-    """Keep the file an upgrade kept, before Debian 13's version replaces it, as ucf names it (FILE.ucf-old)."""
-    shutil.copy2(path, path + OLD_SUFFIX)
-    status = os.stat(path)
-    os.chown(path + OLD_SUFFIX, status.st_uid, status.st_gid)
 
 
 def main():
@@ -353,12 +316,8 @@ def main():
             files=dict(
                 type="list",
                 elements="dict",
-                options=dict(
-                    path=dict(type="str", required=True),
-                    settings=dict(type="dict", default={}),
-                    mail_location=dict(type="str"),
-                    absent=dict(type="list", elements="str", default=[]),
-                ),
+                options=dict(path=dict(type="str", required=True), settings=dict(type="dict", default={}),
+                             mail_location=dict(type="str"), absent=dict(type="list", elements="str", default=[])),
             ),
             path=dict(type="str", default="conf.d/10-mail.conf"),
             config_dir=dict(type="path", default="/etc/dovecot"),

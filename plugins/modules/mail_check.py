@@ -225,7 +225,8 @@ address:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.tkj.mailserver.plugins.module_utils._mail_check import FAILED, MailCheck, table
+from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import FAILED, table
+from ansible_collections.tkj.mailserver.plugins.module_utils._mail_check import MailCheck
 
 
 def main():

@@ -15,7 +15,8 @@ import ssl
 import pytest
 
 from ansible_collections.tkj.mailserver.plugins.module_utils import _dns_client as dns
-from ansible_collections.tkj.mailserver.plugins.module_utils._mail_check import FAILED, OK, WARNING, MailCheck, class_table, row, table
+from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import FAILED, OK, WARNING, class_table, row, table
+from ansible_collections.tkj.mailserver.plugins.module_utils._mail_check import MailCheck
 
 ZONE = {
     ("nida.com.", "MX"): [(10, "mail.nida.com.")],
