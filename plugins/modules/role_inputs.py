@@ -18,7 +18,7 @@ author:
 description:
   - Runs inside a role of this collection (its C(tasks/validate.yml)), before any task that changes the host.
   - Templates each variable the role documents in its C(meta/argument_specs.yml) once, on the controller, and runs
-    every check of the role's settings and their cross-checks (for the postfix role, the relay rules, the names, the
+    every check of the role's settings and their cross-checks (for the postfix role the relay rules, the names, the
     aliases, the limits, TLS, and that DNS and mail agree), with the messages of C(docs/bad-input.md).
   - What the settings name on the host (accounts, files) is read in one command, also in check mode, where files
     an earlier role would install are not looked for.
@@ -39,7 +39,8 @@ attributes:
   platform:
     platforms: debian
 notes:
-  - Has checks for the postfix role; the other roles still check their settings with their own tasks.
+  - Has checks for every role of the collection (dns, dovecot, mail_auth, postfix, tls, webmail), in
+    C(plugins/plugin_utils/_inputs_ROLE.py); run in another role, it fails naming those.
 """
 
 EXAMPLES = r"""

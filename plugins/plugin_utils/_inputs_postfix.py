@@ -17,6 +17,7 @@ import re
 from ansible_collections.tkj.mailserver.plugins.filter.dns import address_names, mx_targets
 from ansible_collections.tkj.mailserver.plugins.filter.mail_aliases import mail_aliases
 from ansible_collections.tkj.mailserver.plugins.module_utils._networks import check_networks
+from ansible_collections.tkj.mailserver.plugins.plugin_utils._inputs_tls import missing_message, own_files
 
 # A fully qualified name: dot-separated labels of letters, digits and hyphens.
 FQDN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$")
@@ -25,8 +26,6 @@ FQDN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.
 GUARDED_SETTINGS = ("mynetworks", "mynetworks_style", "relay_domains", "smtpd_relay_restrictions", "smtpd_recipient_restrictions",
                     "smtpd_client_restrictions", "smtpd_sender_restrictions", "smtpd_sender_login_maps", "smtpd_tls_auth_only",
                     "smtpd_sasl_auth_enable", "smtpd_tls_security_level")
-# Debian's snakeoil pair comes with ssl-cert: it is there whenever Postfix is.
-SNAKEOIL_FILES = ("/etc/ssl/certs/ssl-cert-snakeoil.pem", "/etc/ssl/private/ssl-cert-snakeoil.key")
 
 
 def mail_domains(values):
@@ -45,8 +44,7 @@ def alias_plan(values):
 
 def tls_paths(values):
     """The TLS files that must exist on the host."""
-    paths = [values["postfix_tls_cert_file"], values["postfix_tls_key_file"], values["postfix_tls_ca_file"]]
-    return [path for path in paths if path and path not in SNAKEOIL_FILES]
+    return own_files(values["postfix_tls_cert_file"], values["postfix_tls_key_file"], values["postfix_tls_ca_file"])
 
 
 def host_queries(values, check_mode):
@@ -171,8 +169,6 @@ def check(values, host, hostname):
                       "no account on %s: add the user to dovecot_users, or correct the name." % (", ".join(missing_users), hostname))
     errors += limit_errors(values)
     if host["missing"]:
-        errors.append("%s does not exist on %s: put the file there first (the tls role installs them), or leave "
-                      "postfix_tls_cert_file/postfix_tls_key_file at their defaults (Debian's snakeoil certificate)."
-                      % (", ".join(host["missing"]), hostname))
+        errors.append(missing_message(host["missing"], hostname, "postfix"))
     errors += dns_errors(values)
     return errors, warnings

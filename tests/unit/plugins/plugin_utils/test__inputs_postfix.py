@@ -123,5 +123,5 @@ def test_the_host_is_read_in_one_command_that_answers_per_item(tmp_path):
     present.write_text("x")
     command = host_command({"users": ["root", "tkj-no-such-user"], "files": [str(present), str(tmp_path / "gone.pem")]})
     answer = subprocess.run(command, shell=True, capture_output=True, text=True, check=True)
-    assert host_state(answer.stdout) == {"users": ["root"], "missing": [str(tmp_path / "gone.pem")]}
+    assert host_state(answer.stdout) == {"users": ["root"], "accounts": [], "missing": [str(tmp_path / "gone.pem")], "unresolved": []}
     assert host_command({"users": [], "files": []}) is None
