@@ -166,6 +166,11 @@ class PlaybookRun:
                     found.update(task["hosts"])
         return found
 
+    def warnings(self, host):
+        """The warnings the tasks of the run gave for ``host`` (Ansible shows them as [WARNING])."""
+        return [warning for play in self.results()["plays"] for task in play["tasks"]
+                for warning in task["hosts"].get(host, {}).get("warnings", [])]
+
     def hosts_that_ran(self, name):
         """The hosts, sorted, where the task called ``name`` ran (was not skipped)."""
         return sorted(host for host, result in self.task_results(name).items() if not result.get("skipped"))
