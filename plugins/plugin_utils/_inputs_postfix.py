@@ -50,7 +50,7 @@ def tls_paths(values):
 def host_queries(values, check_mode):
     """What to read on the host: the alias targets that must be accounts there, and the TLS files (not in
     check mode, where the tls role may not have installed them yet)."""
-    return {"users": alias_plan(values)["lookups"], "files": [] if check_mode else tls_paths(values)}
+    return {"accounts": alias_plan(values)["lookups"], "files": [] if check_mode else tls_paths(values)}
 
 
 def relay_refusals(values):
@@ -83,8 +83,8 @@ def relay_refusals(values):
     return errors, warnings
 
 
-def name_errors(values):
-    """The domain, host name and hosted domains, and the aliases."""
+def name_errors(values, plan):
+    """The domain, host name and hosted domains, and the aliases (``plan``, from alias_plan())."""
     errors = []
     if not FQDN.match(values["postfix_domain"]) or not FQDN.match(values["postfix_hostname"]):
         errors.append("postfix_domain '%s' and postfix_hostname '%s' must be fully qualified names, for example nida.com and "
@@ -94,7 +94,6 @@ def name_errors(values):
     if any(not FQDN.match(domain) for domain in hosted) or len({domain.lower() for domain in domains}) != len(domains):
         errors.append("postfix_hosted_domains (%s) must be fully qualified domains such as smk-nida.sch.id, each once, and not "
                       "postfix_domain (%s), which is always hosted." % (", ".join(hosted), values["postfix_domain"]))
-    plan = alias_plan(values)
     if plan["errors"]:
         errors.append("postfix_aliases and postfix_root_recipient: %s. A name is a local part (guru: at every domain of this "
                       "server) or an address at one of them (%s); a target is a user, an alias, or an address user@domain."
@@ -160,10 +159,12 @@ def dns_errors(values):
 
 def check(values, host, hostname):
     """Every check of the role's settings: (errors, warnings). ``host`` is what host_queries() read:
-    {"users": the accounts found, "missing": the files not there}."""
+    {"accounts": the passwd lines of the alias targets that are accounts, "missing": the files not there}."""
+    plan = alias_plan(values)
     errors, warnings = relay_refusals(values)
-    errors += name_errors(values)
-    missing_users = [name for name in alias_plan(values)["lookups"] if name not in host["users"]]
+    errors += name_errors(values, plan)
+    accounts = {line.split(":", 1)[0] for line in host["accounts"]}
+    missing_users = [name for name in plan["lookups"] if name not in accounts]
     if missing_users:
         errors.append("postfix_aliases or postfix_root_recipient send mail to %s, which is no mail user (dovecot_users), no alias and "
                       "no account on %s: add the user to dovecot_users, or correct the name." % (", ".join(missing_users), hostname))

@@ -23,13 +23,12 @@ from ansible_collections.tkj.mailserver.plugins.plugin_utils import (_inputs_dns
 CHECKS = {"dns": _inputs_dns, "dovecot": _inputs_dovecot, "mail_auth": _inputs_mail_auth, "postfix": _inputs_postfix,
           "tls": _inputs_tls, "webmail": _inputs_webmail}
 
-# For each argument "user:NAME" the line "user NAME" when NAME is an account; for "account:NAME" the
-# account's passwd line after "account "; for "login_defs" the UID_MIN and UID_MAX lines of
+# For each argument "account:NAME" the account's passwd line after "account " (nothing when there is
+# no such account); for "login_defs" the UID_MIN and UID_MAX lines of
 # /etc/login.defs after "account "; for "file:PATH" the line "missing PATH" when nothing is at PATH;
 # for "resolve:NAME" the line "unresolved NAME" when the host finds no IPv4 address for NAME.
 # It only reads, so check mode runs it too.
 HOST_SCRIPT = ('for item; do case "$item" in '
-               'user:*) getent passwd "${item#user:}" >/dev/null && echo "user ${item#user:}";; '
                'account:*) getent passwd "${item#account:}" | sed "s/^/account /";; '
                'login_defs) grep -E "^[[:space:]]*UID_(MIN|MAX)[[:space:]]" /etc/login.defs | sed "s/^/account /";; '
                'file:*) [ -e "${item#file:}" ] || echo "missing ${item#file:}";; '
@@ -51,9 +50,9 @@ def option_names(role_path, entry_point="main"):
 
 def host_command(queries):
     """The shell command that reads ``queries`` on the host, or None when there is nothing to read:
-    {"users": names to find, "accounts": names whose passwd lines to read, "login_defs": whether to read
+    {"accounts": names whose passwd lines to read, "login_defs": whether to read
     UID_MIN and UID_MAX, "files": paths to look for, "resolve": names to resolve}."""
-    items = (["user:%s" % name for name in queries.get("users", [])] + ["account:%s" % name for name in queries.get("accounts", [])]
+    items = (["account:%s" % name for name in queries.get("accounts", [])]
              + (["login_defs"] if queries.get("login_defs") else []) + ["file:%s" % path for path in queries.get("files", [])]
              + ["resolve:%s" % name for name in queries.get("resolve", [])])
     if not items:
@@ -62,10 +61,10 @@ def host_command(queries):
 
 
 def host_state(stdout):
-    """The command's answer: {"users": the names that are accounts, "accounts": the passwd and login.defs
-    lines read, "missing": the files that are not there, "unresolved": the names without an address}."""
-    state = {"users": [], "accounts": [], "missing": [], "unresolved": []}
-    kinds = {"user": "users", "account": "accounts", "missing": "missing", "unresolved": "unresolved"}
+    """The command's answer: {"accounts": the passwd and login.defs lines read, "missing": the files that
+    are not there, "unresolved": the names without an address}."""
+    state = {"accounts": [], "missing": [], "unresolved": []}
+    kinds = {"account": "accounts", "missing": "missing", "unresolved": "unresolved"}
     for line in stdout.splitlines():
         kind, _space, value = line.partition(" ")
         if kind in kinds:

@@ -20,7 +20,7 @@ from ansible_collections.tkj.mailserver.plugins.plugin_utils import _inputs_webm
 from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import CHECKS, option_names
 
 ROLES = pathlib.Path(__file__).resolve().parents[4] / "roles"
-NO_HOST = {"users": [], "accounts": [], "missing": [], "unresolved": []}
+NO_HOST = {"accounts": [], "missing": [], "unresolved": []}
 ZONE = {"name": "nida.com", "records": [{"name": "@", "type": "MX", "priority": 10, "value": "mail.nida.com."},
                                         {"name": "mail", "type": "A", "value": "26.26.26.26"},
                                         {"name": "@", "type": "TXT", "value": "v=spf1 mx -all"}]}
