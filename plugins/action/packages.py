@@ -2,13 +2,16 @@
 # Copyright (c) tkj.mailserver developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Action of tkj.mailserver.packages: ask dpkg whether the packages are installed, and only when one
-is missing install them with ansible.builtin.apt, refreshing the package lists first.
+"""Action of tkj.mailserver.packages: set the packages' debconf answers (tkj.mailserver.debconf_preseed),
+ask dpkg whether the packages are installed, and only when one is missing install them with
+ansible.builtin.apt, refreshing the package lists first.
 
 Why not ansible.builtin.apt alone: on a host that has every package, apt still opens the whole
 package cache (about a second a call, three calls a run) and, with update_cache, tries the mirror,
 which fails in a lab without internet. dpkg-query answers "installed?" from dpkg's own database in
-a few milliseconds, offline; the install itself is left to ansible.builtin.apt."""
+a few milliseconds, offline; the install itself is left to ansible.builtin.apt. The answers are set in
+the same task because they belong to the install: one task where a role had two, each costing the
+controller a worker on every run."""
 
 from __future__ import annotations
 
@@ -23,19 +26,21 @@ ARGUMENT_SPEC = {
     "name": {"type": "list", "elements": "str", "required": True},
     "policy_rc_d": {"type": "int"},
     "cache_valid_time": {"type": "int", "default": 3600},
+    "debconf": {"type": "dict", "options": {"package": {"type": "str", "required": True},
+                                            "questions": {"type": "list", "elements": "dict", "required": True}}},
 }
-# One line of the query below: dpkg's three status letters, a tab, the package name.
-QUERY_FORMAT = r"${db:Status-Abbrev}\t${Package}\n"
+# One line of the query below: dpkg's three status letters, the package name and its version, by tabs.
+QUERY_FORMAT = r"${db:Status-Abbrev}\t${Package}\t${Version}\n"
 
 
 def installed(output):
-    """The packages dpkg-query's output lists as installed (status ii)."""
-    names = set()
+    """The packages dpkg-query's output lists as installed (status ii), with their versions."""
+    versions = {}
     for line in output.splitlines():
-        status, _tab, name = line.partition("\t")
+        status, name, version = (line.split("\t") + ["", ""])[:3]
         if status.strip() == "ii":
-            names.add(name.strip())
-    return names
+            versions[name.strip()] = version.strip()
+    return versions
 
 
 class ActionModule(CollectionAction):
@@ -51,10 +56,18 @@ class ActionModule(CollectionAction):
             raise AnsibleActionFail("tkj.mailserver.packages: name takes plain package names (no version or architecture); "
                                     "not: %s" % ", ".join(bad))
 
-        query = self._low_level_execute_command(
-            "dpkg-query -W -f %s -- %s" % (shlex.quote(QUERY_FORMAT), " ".join(shlex.quote(name) for name in args["name"])))
-        missing = sorted(set(args["name"]) - installed(query.get("stdout", "")))
-        result.update(changed=False, missing=missing)
+        result["changed"] = False
+        if args["debconf"] is not None:
+            answers = self.preseed(args["debconf"], task_vars)
+            if answers.get("failed"):
+                return dict(result, failed=True, msg="setting the debconf answers failed: %s" % answers.get("msg"))
+            result["changed"] = bool(answers.get("changed"))
+            if "diff" in answers:
+                result["diff"] = answers["diff"]
+
+        versions = self.query(args["name"])
+        missing = sorted(set(args["name"]) - set(versions))
+        result.update(missing=missing, versions=versions)
         if not missing:
             return result
 
@@ -62,6 +75,22 @@ class ActionModule(CollectionAction):
         if args["policy_rc_d"] is not None:
             apt_args["policy_rc_d"] = args["policy_rc_d"]
         apt = self._execute_module(module_name="ansible.builtin.apt", module_args=apt_args, task_vars=task_vars)
-        apt["missing"] = missing
+        apt.pop("diff", None)
+        apt["changed"] = bool(apt.get("changed")) or result["changed"]
         result.update(apt)
+        if apt.get("changed") and not apt.get("failed") and not self._task.check_mode:
+            result["versions"] = self.query(args["name"])
         return result
+
+    def query(self, names):
+        """The installed packages among ``names`` and their versions, from dpkg's database."""
+        answer = self._low_level_execute_command(
+            "dpkg-query -W -f %s -- %s" % (shlex.quote(QUERY_FORMAT), " ".join(shlex.quote(name) for name in names)))
+        return installed(answer.get("stdout", ""))
+
+    def preseed(self, debconf, task_vars):
+        """Set the debconf answers with tkj.mailserver.debconf_preseed; a password answer keeps the
+        module from logging its arguments on the host."""
+        if any(isinstance(item, dict) and item.get("type") == "password" for item in debconf["questions"]):
+            return self.execute_secret_module("tkj.mailserver.debconf_preseed", debconf, task_vars)
+        return self._execute_module(module_name="tkj.mailserver.debconf_preseed", module_args=debconf, task_vars=task_vars)

@@ -29,7 +29,8 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("role_inputs runs inside a role of tkj.mailserver that it has checks for: %s"
                                     % ", ".join(sorted(CHECKS)))
         values = {name: self._templar.template(task_vars[name]) for name in option_names(role._role_path) if name in task_vars}
-        command = host_command(checks.host_queries(values, self._task.check_mode))
+        queries = checks.host_queries(values, self._task.check_mode)
+        command = host_command(queries)
         host = host_state("")
         if command is not None:
             answer = self._low_level_execute_command(command)
@@ -38,6 +39,8 @@ class ActionModule(ActionBase):
             host = host_state(answer["stdout"])
         errors, warnings = checks.check(values, host, task_vars["inventory_hostname"])
         result.update(changed=False, checked=sorted(values))
+        if queries.get("nameservers"):
+            result["nameservers"] = host["nameservers"]
         if warnings:
             result["warnings"] = warnings
         if errors:

@@ -8,8 +8,14 @@ atomically, so that no configuration file is ever half-written."""
 from __future__ import annotations
 
 import glob
+import grp
 import os
+import pwd
+import re
 import tempfile
+
+from ansible_collections.tkj.mailserver.plugins.module_utils._errors import InputError
+from ansible_collections.tkj.mailserver.plugins.module_utils._file_modes import check_mode_value
 
 TEMP_MARK = ".tkj-tmp-"
 
@@ -31,6 +37,25 @@ def file_diff(path, before, after):
         "before": before if before is not None else "",
         "after": after,
     }
+
+
+def is_pattern(text):
+    """Whether ``text`` is a regular expression Python can compile."""
+    try:
+        re.compile(text)
+    except re.error:
+        return False
+    return True
+
+
+def keep_lines(content, before, pattern):
+    """``content`` with each line that matches ``pattern`` (at its start) replaced by the first line of
+    ``before`` (the existing text, or None) that matches it; unchanged when ``before`` has none."""
+    regex = re.compile(pattern)
+    kept = next((line for line in (before or "").splitlines() if regex.match(line)), None)
+    if kept is None:
+        return content
+    return "".join(kept + line[len(line.rstrip("\r\n")):] if regex.match(line) else line for line in content.splitlines(True))
 
 
 def remove_stale_temp_files(path):
@@ -103,3 +128,63 @@ def write_atomically(module, path, text, validate=None, backup=False, mode=None)
     finally:
         if os.path.exists(temp_path):
             os.unlink(temp_path)
+
+
+# The checks of tkj.mailserver.config_files' items, before anything is changed.
+
+def check_account(item):
+    """Raise InputError when the owner or group of ``item`` does not exist here (a number is taken as an id)."""
+    for kind, lookup in (("owner", pwd.getpwnam), ("group", grp.getgrnam)):
+        name = item[kind]
+        if name is not None and not name.isdigit():
+            try:
+                lookup(name)
+            except KeyError:
+                raise InputError("%s %r does not exist on this host" % (kind, name)) from None
+
+
+def check_item(item, directories):
+    """Raise InputError when ``item`` cannot be made; ``directories`` are the paths of the directory
+    items that are made before it, so they count as existing."""
+    path, state = item["path"], item["state"]
+    if not os.path.isabs(path):
+        raise InputError("path must be absolute")
+    if state == "directory" and (item["content"] is not None or item["validate"] is not None):
+        raise InputError("content and validate are for files; a state=directory item takes only owner, group and mode")
+    if state == "present" and item["content"] is None:
+        raise InputError("content is required unless state is absent or directory")
+    check_mode_value(item["mode"])
+    check_account(item)
+    if item["keep"] is not None and not is_pattern(item["keep"]):
+        raise InputError("keep is not a regular expression: %r" % item["keep"])
+    if item["validate"] is not None and "%s" not in item["validate"]:
+        raise InputError("validate must contain %s where the file's path goes, as in 'named-checkconf %s'")
+    if state == "directory" and os.path.lexists(path) and not os.path.isdir(path):
+        raise InputError("it exists and is not a directory; remove it first or choose another path")
+    if state == "present" and os.path.isdir(path):
+        raise InputError("it is a directory; give state=directory to manage a directory")
+    if state == "absent" and os.path.isdir(path) and not os.path.islink(path):
+        raise InputError("it is a directory; state=absent removes files only")
+    parent = os.path.dirname(os.path.normpath(path))
+    if state != "absent" and not os.path.isdir(parent) and parent not in directories:
+        hint = " (list the directory item first)" if state == "directory" else ""
+        raise InputError("the directory %s does not exist%s" % (parent, hint))
+
+
+def check_files(files):
+    """Check every item before anything is changed; raise InputError naming the item at fault."""
+    paths = [os.path.normpath(item["path"]) for item in files]
+    # Every directory item is made before any file is staged, and the directories one after the other:
+    # a file may be in any directory item of the call, a directory only in one listed before it.
+    all_directories = set(os.path.normpath(item["path"]) for item in files if item["state"] == "directory")
+    earlier_directories = set()
+    for index, item in enumerate(files):
+        where = "files[%d] (%s)" % (index, item["path"])
+        if paths.count(os.path.normpath(item["path"])) > 1:
+            raise InputError("%s: the path is given twice" % where)
+        try:
+            check_item(item, earlier_directories if item["state"] == "directory" else all_directories)
+        except InputError as error:
+            raise InputError("%s: %s" % (where, error)) from None
+        if item["state"] == "directory":
+            earlier_directories.add(os.path.normpath(item["path"]))

@@ -88,6 +88,15 @@ options:
         type: bool
         default: false
         version_added: 0.4.0
+      keep:
+        description:
+          - A regular expression (Python's C(re), matched at the start of a line) for a line the file keeps.
+            Where the existing file has a line that matches, the first such line replaces each line of
+            O(files[].content) that matches.
+          - For a value made once on the host, such as a generated key. The content gives the value a new
+            file gets.
+        type: str
+        version_added: 0.14.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -184,79 +193,21 @@ backup_files:
   sample: [/etc/bind/named.conf.local.12345.2024-05-01@10:00:00~]
 """
 
-import grp
 import os
-import pwd
 import shlex
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.tkj.mailserver.plugins.module_utils._errors import InputError
-from ansible_collections.tkj.mailserver.plugins.module_utils._file_modes import check_mode_value, is_octal
+from ansible_collections.tkj.mailserver.plugins.module_utils._file_modes import is_octal
 from ansible_collections.tkj.mailserver.plugins.module_utils._files import (
-    file_diff, move_into_place, read_text, stage_file)
+    check_files, file_diff, keep_lines, move_into_place, read_text, stage_file)
 
 # The mode a new file or directory starts with, whatever the umask; a symbolic mode is applied to it.
 NEW_FILE_MODE = 0o644
 NEW_DIRECTORY_MODE = 0o755
 # What the diff shows instead of a secret content.
 SECRET_SHOWN_AS = "(secret content, not shown)\n"
-
-
-def check_account(item):
-    """Raise InputError when the owner or group of ``item`` does not exist here (a number is taken as an id)."""
-    for kind, lookup in (("owner", pwd.getpwnam), ("group", grp.getgrnam)):
-        name = item[kind]
-        if name is not None and not name.isdigit():
-            try:
-                lookup(name)
-            except KeyError:
-                raise InputError("%s %r does not exist on this host" % (kind, name)) from None
-
-
-def check_item(item, directories):
-    """Raise InputError when ``item`` cannot be made; ``directories`` are the paths of the directory
-    items that are made before it, so they count as existing."""
-    path, state = item["path"], item["state"]
-    if not os.path.isabs(path):
-        raise InputError("path must be absolute")
-    if state == "directory" and (item["content"] is not None or item["validate"] is not None):
-        raise InputError("content and validate are for files; a state=directory item takes only owner, group and mode")
-    if state == "present" and item["content"] is None:
-        raise InputError("content is required unless state is absent or directory")
-    check_mode_value(item["mode"])
-    check_account(item)
-    if item["validate"] is not None and "%s" not in item["validate"]:
-        raise InputError("validate must contain %s where the file's path goes, as in 'named-checkconf %s'")
-    if state == "directory" and os.path.lexists(path) and not os.path.isdir(path):
-        raise InputError("it exists and is not a directory; remove it first or choose another path")
-    if state == "present" and os.path.isdir(path):
-        raise InputError("it is a directory; give state=directory to manage a directory")
-    if state == "absent" and os.path.isdir(path) and not os.path.islink(path):
-        raise InputError("it is a directory; state=absent removes files only")
-    parent = os.path.dirname(os.path.normpath(path))
-    if state != "absent" and not os.path.isdir(parent) and parent not in directories:
-        hint = " (list the directory item first)" if state == "directory" else ""
-        raise InputError("the directory %s does not exist%s" % (parent, hint))
-
-
-def check_files(files):
-    """Check every item before anything is changed; raise InputError naming the item at fault."""
-    paths = [os.path.normpath(item["path"]) for item in files]
-    # Every directory item is made before any file is staged, and the directories one after the other:
-    # a file may be in any directory item of the call, a directory only in one listed before it.
-    all_directories = set(os.path.normpath(item["path"]) for item in files if item["state"] == "directory")
-    earlier_directories = set()
-    for index, item in enumerate(files):
-        where = "files[%d] (%s)" % (index, item["path"])
-        if paths.count(os.path.normpath(item["path"])) > 1:
-            raise InputError("%s: the path is given twice" % where)
-        try:
-            check_item(item, earlier_directories if item["state"] == "directory" else all_directories)
-        except InputError as error:
-            raise InputError("%s: %s" % (where, error)) from None
-        if item["state"] == "directory":
-            earlier_directories.add(os.path.normpath(item["path"]))
 
 
 def validation_error(module, item, temp_path):
@@ -302,6 +253,7 @@ def main():
         mode=dict(type="raw"),
         validate=dict(type="str"),
         secret=dict(type="bool", default=False),
+        keep=dict(type="str", no_log=False),
     )
     module = AnsibleModule(
         argument_spec=dict(
@@ -310,7 +262,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    files = module.params["files"]
+    # A copy: what keep puts in a content is not the caller's argument, and is not shown as one.
+    files = [dict(item) for item in module.params["files"]]
     for item in files:
         if item["secret"] and item["content"]:
             module.no_log_values.add(item["content"])
@@ -340,6 +293,10 @@ def main():
             result["changed"] = not exists
         else:
             before = read_text(path) if exists else None
+            if item["keep"]:
+                item["content"] = keep_lines(item["content"], before, item["keep"])
+                if item["secret"]:
+                    module.no_log_values.add(item["content"])
             if before != item["content"]:
                 to_write.append(item)
                 if item["secret"]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: packages
-short_description: Install Debian packages; ask the mirror only when one is missing
+short_description: Install Debian packages with their debconf answers; ask the mirror only when one is missing
 version_added: 0.3.0
 author:
   - tkj.mailserver developers (@tkj-lab)
 description:
-  - Makes sure the packages in O(name) are installed.
+  - Makes sure the packages in O(name) are installed, with the debconf answers in O(debconf) set first.
   - First asks dpkg (C(dpkg-query)) which of them are installed. When all are, it reports no change and
     touches neither the package lists nor the network, so a run works in a lab without internet.
   - When one is missing, installs them with M(ansible.builtin.apt), refreshing the package lists first
@@ -40,6 +40,23 @@ options:
       - When a package is missing, the package lists are refreshed first if they are older than this, in seconds.
     type: int
     default: 3600
+  debconf:
+    description:
+      - Answers to the packages' install questions, set before anything is installed, on every run, with
+        M(tkj.mailserver.debconf_preseed) (same options; only the answers that differ are written).
+      - A password answer is not logged on the host; set C(no_log) on the task to keep it out of the
+        controller's verbose output too.
+    type: dict
+    suboptions:
+      package:
+        description: The package that owns the questions, see M(tkj.mailserver.debconf_preseed).
+        type: str
+        required: true
+      questions:
+        description: The answers, see M(tkj.mailserver.debconf_preseed).
+        type: list
+        elements: dict
+        required: true
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -47,9 +64,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reports what would be installed; installs nothing and does not refresh the package lists.
+    details: Reports what would be installed and answered; installs nothing and does not refresh the package lists.
   diff_mode:
-    support: none
+    support: partial
+    details: The debconf answers that change, as M(tkj.mailserver.debconf_preseed) shows them.
   platform:
     platforms: debian
 notes:
@@ -64,6 +82,16 @@ EXAMPLES = r"""
     name: [bind9, bind9-utils, bind9-dnsutils]
     policy_rc_d: 101
   notify: Restart named
+
+- name: Answer Postfix's install questions and install it
+  tkj.mailserver.packages:
+    name: [postfix]
+    policy_rc_d: 101
+    debconf:
+      package: postfix
+      questions:
+        - {question: postfix/main_mailer_type, type: select, value: Internet Site}
+        - {question: postfix/mailname, type: string, value: mail.nida.com}
 """
 
 RETURN = r"""
@@ -73,6 +101,12 @@ missing:
   type: list
   elements: str
   sample: [dovecot-pop3d]
+versions:
+  description:
+    - The installed version of each package of O(name), from dpkg, after the install (in check mode, before it).
+  returned: always
+  type: dict
+  sample: {dovecot-core: "1:2.3.19.1+dfsg1-2.1+deb12u1", php-fpm: "2:8.2+93"}
 cache_updated:
   description: Whether the package lists were refreshed (from M(ansible.builtin.apt)).
   returned: when a package was missing

@@ -56,4 +56,13 @@ checked:
   type: list
   elements: str
   sample: [postfix_aliases, postfix_domain, postfix_hostname]
+nameservers:
+  description:
+    - The DNS servers in the host's C(/etc/resolv.conf), read for the mail_auth role when C(mail_auth_nameservers) is
+      empty (OpenDKIM then asks these).
+  returned: in the mail_auth role, when mail_auth_nameservers is empty
+  type: list
+  elements: str
+  sample: [172.30.27.10]
+  version_added: 0.14.0
 """

@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The mail_auth role's settings, checked in one pass on the controller by tkj.mailserver.role_inputs:
-the signing domains, the DKIM selector, the grace period of old keys, and that a DNS server of the
-inventory has each signing domain's zone (where its records are published); each refusal with the
-message of the bad-input catalogue (docs/bad-input.md)."""
+the signing domains, the DKIM selector, the grace period of old keys, that a DNS server of the
+inventory has each signing domain's zone (where its records are published), and that the host has a
+DNS server for the milters' lookups; each refusal with the message of the bad-input catalogue
+(docs/bad-input.md)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ SELECTOR = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$")
 
 
-def host_queries(_values, _check_mode):
-    """The mail_auth role's settings name nothing on the host that must be there before it runs."""
-    return {}
+def host_queries(values, _check_mode):
+    """Without mail_auth_nameservers, the host's own DNS servers (/etc/resolv.conf), which OpenDKIM asks."""
+    return {} if values["mail_auth_nameservers"] else {"nameservers": True}
 
 
 def domains_lower(values):
@@ -25,9 +26,12 @@ def domains_lower(values):
     return list(dict.fromkeys(domain.lower().rstrip(".") for domain in values["mail_auth_domains"]))
 
 
-def check(values, _host, _hostname):
+def check(values, host, _hostname):
     """Every check of the role's settings: (errors, warnings)."""
     errors = []
+    if not values["mail_auth_nameservers"] and not host["nameservers"]:
+        errors.append("/etc/resolv.conf names no nameserver, so OpenDKIM, OpenDMARC and Postfix could not look up MX, SPF, DMARC "
+                      "and DKIM records: give the host a DNS server, or list them in mail_auth_nameservers.")
     domains = domains_lower(values)
     bad = [domain for domain in domains if not DOMAIN.match(domain)]
     if not domains or bad:

@@ -26,13 +26,15 @@ CHECKS = {"dns": _inputs_dns, "dovecot": _inputs_dovecot, "mail_auth": _inputs_m
 # For each argument "account:NAME" the account's passwd line after "account " (nothing when there is
 # no such account); for "login_defs" the UID_MIN and UID_MAX lines of
 # /etc/login.defs after "account "; for "file:PATH" the line "missing PATH" when nothing is at PATH;
-# for "resolve:NAME" the line "unresolved NAME" when the host finds no IPv4 address for NAME.
+# for "resolve:NAME" the line "unresolved NAME" when the host finds no IPv4 address for NAME; for
+# "nameservers" a line "nameserver ADDRESS" for each DNS server in /etc/resolv.conf.
 # It only reads, so check mode runs it too.
 HOST_SCRIPT = ('for item; do case "$item" in '
                'account:*) getent passwd "${item#account:}" | sed "s/^/account /";; '
                'login_defs) grep -E "^[[:space:]]*UID_(MIN|MAX)[[:space:]]" /etc/login.defs | sed "s/^/account /";; '
                'file:*) [ -e "${item#file:}" ] || echo "missing ${item#file:}";; '
                'resolve:*) getent ahostsv4 "${item#resolve:}" >/dev/null || echo "unresolved ${item#resolve:}";; '
+               'nameservers) awk \'$1 == "nameserver" && NF > 1 { print "nameserver " $2 }\' /etc/resolv.conf 2>/dev/null;; '
                'esac; done; exit 0')
 
 
@@ -51,10 +53,11 @@ def option_names(role_path, entry_point="main"):
 def host_command(queries):
     """The shell command that reads ``queries`` on the host, or None when there is nothing to read:
     {"accounts": names whose passwd lines to read, "login_defs": whether to read
-    UID_MIN and UID_MAX, "files": paths to look for, "resolve": names to resolve}."""
+    UID_MIN and UID_MAX, "files": paths to look for, "resolve": names to resolve, "nameservers": whether
+    to read the host's DNS servers}."""
     items = (["account:%s" % name for name in queries.get("accounts", [])]
              + (["login_defs"] if queries.get("login_defs") else []) + ["file:%s" % path for path in queries.get("files", [])]
-             + ["resolve:%s" % name for name in queries.get("resolve", [])])
+             + ["resolve:%s" % name for name in queries.get("resolve", [])] + (["nameservers"] if queries.get("nameservers") else []))
     if not items:
         return None
     return " ".join(["sh", "-c", shlex.quote(HOST_SCRIPT), "sh"] + [shlex.quote(item) for item in items])
@@ -62,9 +65,9 @@ def host_command(queries):
 
 def host_state(stdout):
     """The command's answer: {"accounts": the passwd and login.defs lines read, "missing": the files that
-    are not there, "unresolved": the names without an address}."""
-    state = {"accounts": [], "missing": [], "unresolved": []}
-    kinds = {"account": "accounts", "missing": "missing", "unresolved": "unresolved"}
+    are not there, "unresolved": the names without an address, "nameservers": the host's DNS servers}."""
+    state = {"accounts": [], "missing": [], "unresolved": [], "nameservers": []}
+    kinds = {"account": "accounts", "missing": "missing", "unresolved": "unresolved", "nameserver": "nameservers"}
     for line in stdout.splitlines():
         kind, _space, value = line.partition(" ")
         if kind in kinds:

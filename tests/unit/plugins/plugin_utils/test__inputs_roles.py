@@ -9,6 +9,7 @@ reads is one its role documents, and the role_inputs action has a check for ever
 from __future__ import annotations
 
 import pathlib
+import subprocess
 
 import pytest
 import yaml
@@ -17,10 +18,11 @@ from ansible_collections.tkj.mailserver.plugins.plugin_utils import _inputs_dns 
 from ansible_collections.tkj.mailserver.plugins.plugin_utils import _inputs_mail_auth as mail_auth
 from ansible_collections.tkj.mailserver.plugins.plugin_utils import _inputs_tls as tls
 from ansible_collections.tkj.mailserver.plugins.plugin_utils import _inputs_webmail as webmail
-from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import CHECKS, option_names
+from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import CHECKS, host_command, host_state, option_names
 
 ROLES = pathlib.Path(__file__).resolve().parents[4] / "roles"
-NO_HOST = {"accounts": [], "missing": [], "unresolved": []}
+# A host with nothing missing and a DNS server in /etc/resolv.conf.
+NO_HOST = host_state("nameserver 172.30.27.10\n")
 ZONE = {"name": "nida.com", "records": [{"name": "@", "type": "MX", "priority": 10, "value": "mail.nida.com."},
                                         {"name": "mail", "type": "A", "value": "26.26.26.26"},
                                         {"name": "@", "type": "TXT", "value": "v=spf1 mx -all"}]}
@@ -114,3 +116,20 @@ def test_webmail_reads_the_language_the_address_and_its_own_tls_files():
     assert errors[2].startswith("/etc/ssl/certs/own.pem does not exist on mail: put the file there first")
     # Before Roundcube is installed its translations are not there to look at.
     assert webmail.check(settings, dict(NO_HOST, missing=[webmail.LOCALIZATION_DIR, webmail.LOCALIZATION_DIR + "/xx_XX"]), "mail") == ([], [])
+
+
+def test_a_host_without_dns_server_is_refused_unless_mail_auth_nameservers():
+    """OpenDKIM needs a DNS server: the host's (read only when mail_auth_nameservers is empty) or the listed ones."""
+    assert mail_auth.host_queries(values("mail_auth"), False) == {"nameservers": True}
+    assert mail_auth.host_queries(values("mail_auth", mail_auth_nameservers=["172.30.27.10"]), False) == {}
+    message = "/etc/resolv.conf names no nameserver, so OpenDKIM, OpenDMARC and Postfix could not look up"
+    assert [error for error in errors_of("mail_auth", host=host_state("")) if error.startswith(message)]
+    assert errors_of("mail_auth", host=host_state(""), mail_auth_nameservers=["172.30.27.10"]) == []
+
+
+def test_the_host_command_reads_the_dns_servers_of_resolv_conf():
+    """In a real shell, the nameservers item answers with this machine's /etc/resolv.conf servers."""
+    with open("/etc/resolv.conf", encoding="utf-8") as stream:
+        expected = [line.split()[1] for line in stream if line.split()[:1] == ["nameserver"] and len(line.split()) > 1]
+    answer = subprocess.run(host_command({"nameservers": True}), shell=True, capture_output=True, text=True, check=True)
+    assert host_state(answer.stdout)["nameservers"] == expected
