@@ -10,7 +10,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import CHECKS, host_command, host_state, option_names, role_name
+from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import CHECKS, host_command, host_state, option_specs, role_name, spec_errors
 
 
 class ActionModule(ActionBase):
@@ -28,7 +28,12 @@ class ActionModule(ActionBase):
         if checks is None:
             raise AnsibleActionFail("role_inputs runs inside a role of tkj.mailserver that it has checks for: %s"
                                     % ", ".join(sorted(CHECKS)))
-        values = {name: self._templar.template(task_vars[name]) for name in option_names(role._role_path) if name in task_vars}
+        options = option_specs(role._role_path)
+        values = {name: self._templar.template(task_vars[name]) for name in options if name in task_vars}
+        errors = spec_errors(options, values)
+        if errors:
+            result.update(changed=False, failed=True, msg="Validation of arguments failed: %s" % "; ".join(errors), argument_errors=errors)
+            return result
         queries = checks.host_queries(values, self._task.check_mode)
         command = host_command(queries)
         host = host_state("")

@@ -16,6 +16,7 @@ import os
 import shlex
 
 import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.tkj.mailserver.plugins.plugin_utils import (_inputs_dns, _inputs_dovecot, _inputs_mail_auth, _inputs_postfix,
                                                                      _inputs_tls, _inputs_webmail)
@@ -43,11 +44,28 @@ def role_name(role):
     return role.get_name().rsplit(".", 1)[-1]
 
 
-def option_names(role_path, entry_point="main"):
-    """The variables the role documents in meta/argument_specs.yml, for ``entry_point``."""
+def option_specs(role_path, entry_point="main"):
+    """The variables the role documents in meta/argument_specs.yml, for ``entry_point``: name -> spec."""
     with open(os.path.join(role_path, "meta", "argument_specs.yml"), encoding="utf-8") as stream:
         specs = yaml.safe_load(stream)["argument_specs"]
-    return sorted(specs[entry_point].get("options") or {})
+    return specs[entry_point].get("options") or {}
+
+
+def option_names(role_path, entry_point="main"):
+    """The names of the variables the role documents, for ``entry_point``."""
+    return sorted(option_specs(role_path, entry_point))
+
+
+def spec_errors(options, values):
+    """What ansible-core's own argument spec validation (as for a role's entry point) finds wrong in
+    ``values``: types, choices, required sub-options. The tasks_from: validate entry has no spec of its
+    own, so that checking a host before any host changes (site.yml) costs one task per role, not two."""
+    validator = ArgumentSpecValidator(options)
+    try:
+        result = validator.validate(values, validate_role_argument_spec=True)
+    except TypeError:  # ansible-core 2.14 takes no keyword
+        result = validator.validate(values)
+    return result.error_messages
 
 
 def host_command(queries):

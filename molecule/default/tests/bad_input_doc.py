@@ -25,9 +25,10 @@ INTRO = """\
 # Bad input
 
 What tkj.mailserver does with wrong settings: each row is a mistake it refuses, the message it
-gives, and what it leaves untouched. None of them changes a host. A wrong role variable stops its
-role at the checks it runs first (its `meta/argument_specs.yml`, then its `tasks/validate.yml`),
-before any task that changes the host; the host then takes no further part in the run. A wrong
+gives, and what it leaves untouched. None of them changes a host. A wrong role variable stops the
+site playbook at the role's checks (`tasks/validate.yml`: the types and choices of its
+`meta/argument_specs.yml`, then every other check), which `playbooks/site.yml` runs for every host
+before any host changes; the host then takes no further part in the run. A wrong
 module argument is refused by the
 module before it writes; where only Postfix's, Dovecot's or BIND's own checker can tell, the module
 checks the new file with it and keeps the old one (byte-identical) when it is rejected.

@@ -166,6 +166,11 @@ class PlaybookRun:
                     found.update(task["hosts"])
         return found
 
+    def module_results(self, action, host):
+        """The results on ``host`` of every task that ran the module (or action) ``action``, in order."""
+        return [task["hosts"][host] for play in self.results()["plays"] for task in play["tasks"]
+                if host in task["hosts"] and task["hosts"][host].get("action") == action]
+
     def warnings(self, host):
         """The warnings the tasks of the run gave for ``host`` (Ansible shows them as [WARNING])."""
         return [warning for play in self.results()["plays"] for task in play["tasks"]
