@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 
 from ansible_collections.tkj.mailserver.plugins.module_utils._files import write_atomically
 from ansible_collections.tkj.mailserver.plugins.module_utils._postfix import parse_postconf_output
@@ -56,6 +57,33 @@ def read_live_parameters(module, postconf, config_dir):
     if rc != 0:
         module.fail_json(msg=f"postconf -c {config_dir} failed: {(err or out).strip()}")
     return parse_postconf_output(out)
+
+
+# The file postalias(1) builds from an alias table's source, by table type.
+ALIAS_DATABASE_SUFFIX = {"hash": ".db", "btree": ".db", "lmdb": ".lmdb", "cdb": ".cdb"}
+
+
+def stale_alias_tables(alias_database):
+    """The indexed tables of ``alias_database`` (its value, as "hash:/etc/aliases, lmdb:/etc/more") whose
+    database is missing or not newer than its source file, as newaliases would rebuild them."""
+    stale = []
+    for table in re.split(r"[\s,]+", alias_database.strip()):
+        kind, _colon, source = table.partition(":")
+        if kind not in ALIAS_DATABASE_SUFFIX or not os.path.isabs(source) or not os.path.isfile(source):
+            continue
+        database = source + ALIAS_DATABASE_SUFFIX[kind]
+        if not os.path.exists(database) or os.path.getmtime(database) <= os.path.getmtime(source):
+            stale.append(table)
+    return stale
+
+
+def rebuild_alias_tables(module, config_dir, tables):
+    """Build each table's database with postalias, as newaliases does; fail naming the table."""
+    postalias = module.get_bin_path("postalias", required=True)
+    for table in tables:
+        rc, out, err = module.run_command([postalias, "-c", config_dir, table])
+        if rc != 0:
+            module.fail_json(msg=f"postalias {table} failed: {(err or out).strip()}")
 
 
 def restore(module, originals):

@@ -147,6 +147,15 @@ options:
       - Postfix configuration directory holding C(main.cf) and C(master.cf).
     type: path
     default: /etc/postfix
+  rebuild_aliases:
+    description:
+      - After the settings, build the database of each indexed table of C(alias_database) (for example
+        C(/etc/aliases.db) from C(hash:/etc/aliases)) with C(postalias), as C(newaliases) does, when it is missing
+        or not newer than its source file, also when the source was edited by hand. local(8) reads the aliases
+        only from the database.
+    type: bool
+    default: false
+    version_added: 0.14.0
 seealso:
   - name: postconf(5)
     description: Postfix configuration parameters.
@@ -199,6 +208,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+aliases_rebuilt:
+  description: The alias tables whose database was built again (or would be, in check mode).
+  returned: when O(rebuild_aliases=true)
+  type: list
+  elements: str
+  sample: [hash:/etc/aliases]
+  version_added: 0.14.0
 changes:
   description:
     - The C(main.cf) parameters that changed, with their value before (the effective value, possibly Postfix's default;
@@ -247,7 +263,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.tkj.mailserver.plugins.module_utils._errors import InputError
 from ansible_collections.tkj.mailserver.plugins.module_utils._files import file_diff, read_text
 from ansible_collections.tkj.mailserver.plugins.module_utils._postfix import FLAG_CHOICES, RESTART_PARAMETERS, SERVICE_TYPES, PostfixConfig
-from ansible_collections.tkj.mailserver.plugins.module_utils._postfix_commands import read_live_parameters, write_and_check
+from ansible_collections.tkj.mailserver.plugins.module_utils._postfix_commands import (
+    read_live_parameters, rebuild_alias_tables, stale_alias_tables, write_and_check)
 
 
 def main():
@@ -272,6 +289,7 @@ def main():
                          "required_if": [("state", "present", ["command"])]},
             "config_dir": {"type": "path", "default": "/etc/postfix"},
             "backup": {"type": "bool", "default": False},
+            "rebuild_aliases": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -307,6 +325,13 @@ def main():
         result["diff"] = [file_diff(path, before, after) for path, before, after in files]
     if files and not module.check_mode:
         result["backup_files"] = write_and_check(module, postfix, config_dir, files)
+    if module.params["rebuild_aliases"]:
+        alias_database = module.params["settings"].get("alias_database", live.get("alias_database", ""))
+        alias_database = ", ".join(alias_database) if isinstance(alias_database, list) else str(alias_database)
+        result["aliases_rebuilt"] = stale_alias_tables(alias_database)
+        result["changed"] = result["changed"] or bool(result["aliases_rebuilt"])
+        if result["aliases_rebuilt"] and not module.check_mode:
+            rebuild_alias_tables(module, config_dir, result["aliases_rebuilt"])
     module.exit_json(**result)
 
 

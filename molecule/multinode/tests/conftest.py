@@ -171,14 +171,15 @@ class PlaybookRun:
         return [task["hosts"][host] for play in self.results()["plays"] for task in play["tasks"]
                 if host in task["hosts"] and task["hosts"][host].get("action") == action]
 
+    def hosts_that_ran_module(self, action):
+        """The hosts, sorted, where a task of the module (or action) ``action`` ran (was not skipped)."""
+        return sorted({host for play in self.results()["plays"] for task in play["tasks"] for host, result in task["hosts"].items()
+                       if result.get("action") == action and not result.get("skipped")})
+
     def warnings(self, host):
         """The warnings the tasks of the run gave for ``host`` (Ansible shows them as [WARNING])."""
         return [warning for play in self.results()["plays"] for task in play["tasks"]
                 for warning in task["hosts"].get(host, {}).get("warnings", [])]
-
-    def hosts_that_ran(self, name):
-        """The hosts, sorted, where the task called ``name`` ran (was not skipped)."""
-        return sorted(host for host, result in self.task_results(name).items() if not result.get("skipped"))
 
 
 def finished(run, timeout=300):

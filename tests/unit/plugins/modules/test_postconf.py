@@ -61,6 +61,7 @@ maildrop  unix  -       n       n       -       -       pipe
 
 # What `postconf` lists for the fake Postfix (raw defaults); main.cf values override them.
 DEFAULTS = {
+    "alias_database": "hash:/etc/aliases",
     "biff": "yes",
     "home_mailbox": "",
     "inet_interfaces": "all",
@@ -126,8 +127,15 @@ class FakePostfix:
         self.postconf_calls = []
         self.check_calls = []
         self.check_result = (0, "")
+        self.postalias_calls = []
 
     def run_command(self, args, **kwargs):
+        if args[0] == "/usr/sbin/postalias":
+            # postalias -c DIR hash:/path builds /path.db
+            self.postalias_calls.append(args)
+            with open(args[3].partition(":")[2] + ".db", "w") as handle:
+                handle.write("db")
+            return 0, "", ""
         self.postconf_calls.append(args)
         assert args[:2] == ["/usr/sbin/postconf", "-c"]
         return 0, fake_postconf_output(args[2]), ""
@@ -554,3 +562,43 @@ def test_run_on_terminal_gives_a_terminal_and_collects_output():
     rc, output = _postfix_commands.run_on_terminal(["/bin/sh", "-c", "echo out; echo err >&2; test -t 2 && exit 3"])
 
     assert (rc, output) == (3, "out\nerr\n")
+
+
+def aliases_in(config_dir, db_age=None):
+    """An /etc/aliases-like source in ``config_dir``, alias_database naming it in main.cf, and its .db
+    ``db_age`` seconds older than the source (None: no database)."""
+    source = config_dir / "aliases"
+    source.write_text("postmaster: root\n")
+    if db_age is not None:
+        (config_dir / "aliases.db").write_text("db")
+        stamp = os.path.getmtime(source) - db_age
+        os.utime(config_dir / "aliases.db", (stamp, stamp))
+    return "hash:%s" % source
+
+
+@pytest.mark.parametrize("db_age, rebuilt", [(None, True), (60, True), (-60, False)])
+def test_alias_database_is_built_when_missing_or_older(run_module, postfix, config_dir, db_age, rebuilt):
+    """rebuild_aliases: postalias builds the table's database when there is none or the source is newer
+    (edited by hand); a newer database is left alone, with no change."""
+    table = aliases_in(config_dir, db_age)
+    result = run(run_module, config_dir, settings={"alias_database": table}, rebuild_aliases=True)
+    assert not result["failed"], result
+    assert result["aliases_rebuilt"] == ([table] if rebuilt else [])
+    assert postfix.postalias_calls == ([["/usr/sbin/postalias", "-c", str(config_dir), table]] if rebuilt else [])
+    again = run(run_module, config_dir, settings={"alias_database": table}, rebuild_aliases=True)
+    assert (again["changed"], again["aliases_rebuilt"], len(postfix.postalias_calls)) == (False, [], int(rebuilt))
+
+
+def test_check_mode_reports_the_rebuild_and_builds_nothing(run_module, postfix, config_dir):
+    """In check mode a stale database is reported as a change; postalias does not run."""
+    table = aliases_in(config_dir, 60)
+    (config_dir / "main.cf").write_text((config_dir / "main.cf").read_text() + "alias_database = %s\n" % table)
+    result = run(run_module, config_dir, check_mode=True, rebuild_aliases=True)
+    assert (result["changed"], result["aliases_rebuilt"], postfix.postalias_calls) == (True, [table], [])
+
+
+def test_tables_that_are_not_indexed_files_are_left_alone(run_module, postfix, config_dir):
+    """Only hash, btree, lmdb and cdb tables of an existing source file have a database to build."""
+    result = run(run_module, config_dir, settings={"alias_database": "texthash:/etc/aliases, ldap:/etc/ldap-aliases.cf"},
+                 rebuild_aliases=True)
+    assert (result["aliases_rebuilt"], postfix.postalias_calls) == ([], [])
