@@ -51,11 +51,6 @@ def option_specs(role_path, entry_point="main"):
     return specs[entry_point].get("options") or {}
 
 
-def option_names(role_path, entry_point="main"):
-    """The names of the variables the role documents, for ``entry_point``."""
-    return sorted(option_specs(role_path, entry_point))
-
-
 def spec_errors(options, values):
     """What ansible-core's own argument spec validation (as for a role's entry point) finds wrong in
     ``values``: types, choices, required sub-options. The tasks_from: validate entry has no spec of its

@@ -18,7 +18,7 @@ from ansible_collections.tkj.mailserver.plugins.plugin_utils import _inputs_dns 
 from ansible_collections.tkj.mailserver.plugins.plugin_utils import _inputs_mail_auth as mail_auth
 from ansible_collections.tkj.mailserver.plugins.plugin_utils import _inputs_tls as tls
 from ansible_collections.tkj.mailserver.plugins.plugin_utils import _inputs_webmail as webmail
-from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import CHECKS, host_command, host_state, option_names
+from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import CHECKS, host_command, host_state, option_specs
 
 ROLES = pathlib.Path(__file__).resolve().parents[4] / "roles"
 # A host with nothing missing and a DNS server in /etc/resolv.conf.
@@ -60,7 +60,7 @@ def test_the_lab_values_pass(role):
 def test_every_variable_a_check_reads_is_documented(role):
     source = pathlib.Path(CHECKS[role].__file__).read_text(encoding="utf-8")
     read = set(part.split('"]')[0] for part in source.split('values["')[1:])
-    assert read and read <= set(option_names(str(ROLES / role)))
+    assert read and read <= set(option_specs(str(ROLES / role)))
 
 
 @pytest.mark.parametrize(("role", "changes", "message"), [
