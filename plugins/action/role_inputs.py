@@ -10,7 +10,8 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import CHECKS, host_command, host_state, option_specs, role_name, spec_errors
+from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import (CHECKS, host_command, host_state, not_yet_installed, option_specs,
+                                                                           role_name, spec_errors)
 
 
 class ActionModule(ActionBase):
@@ -34,7 +35,8 @@ class ActionModule(ActionBase):
         if errors:
             result.update(changed=False, failed=True, msg="Validation of arguments failed: %s" % "; ".join(errors), argument_errors=errors)
             return result
-        queries = checks.host_queries(values, self._task.check_mode)
+        queries = checks.host_queries(values)
+        queries["files"] = not_yet_installed(queries.get("files", []), task_vars)
         command = host_command(queries)
         host = host_state("")
         if command is not None:
@@ -44,8 +46,8 @@ class ActionModule(ActionBase):
             host = host_state(answer["stdout"])
         errors, warnings = checks.check(values, host, task_vars["inventory_hostname"])
         result.update(changed=False, checked=sorted(values))
-        if queries.get("nameservers"):
-            result["nameservers"] = host["nameservers"]
+        if hasattr(checks, "outputs"):
+            result.update(checks.outputs(values, host))
         if warnings:
             result["warnings"] = warnings
         if errors:

@@ -20,11 +20,12 @@ description:
   - Templates each variable the role documents in its C(meta/argument_specs.yml) once, on the controller, and runs
     every check of the role's settings and their cross-checks (for the postfix role the relay rules, the names, the
     aliases, the limits, TLS, and that DNS and mail agree), with the messages of C(docs/bad-input.md).
-  - What the settings name on the host (accounts, files) is read in one command, also in check mode, where files
-    an earlier role would install are not looked for.
+  - What the settings name on the host (accounts, files) is read in one command, also in check mode. The certificate
+    files the tls role will install (its check, registered as C(tls_inputs) earlier in the same run, returned them as
+    RV(installs)) are not looked for, so that a playbook can check every host before any host changes.
   - Fails naming every problem at once, each with the variable and the fix; a setting that is allowed but dangerous
     (an acknowledged open relay) gives a warning.
-  - The types and choices of the variables are checked before, by the role's argument spec.
+  - The types and choices of the variables are checked first, with ansible-core's own argument spec validation.
 options: {}
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -64,5 +65,14 @@ nameservers:
   type: list
   elements: str
   sample: [172.30.27.10]
+  version_added: 0.14.0
+installs:
+  description:
+    - The files the tls role puts on the host (certificate, key, and the lab CA's certificate), for the checks of
+      the roles that use them.
+  returned: in the tls role
+  type: list
+  elements: str
+  sample: [/etc/ssl/certs/tkj-mailserver.pem, /etc/ssl/private/tkj-mailserver.key, /usr/local/share/ca-certificates/tkj-lab-ca.crt]
   version_added: 0.14.0
 """

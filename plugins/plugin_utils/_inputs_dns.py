@@ -23,7 +23,7 @@ IPV4 = re.compile(r"^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5
 POLICIES = (re.compile(r"(?i)^v=spf1( |$)"), re.compile(r"(?i)^v=DMARC1;"), re.compile(r"(?i)^v=DKIM1;"))
 
 
-def host_queries(_values, _check_mode):
+def host_queries(_values):
     """The dns role's settings name nothing on the host that must be there before it runs."""
     return {}
 

@@ -29,12 +29,11 @@ def tls_paths(values):
     return own_files(values["dovecot_tls_cert_file"], values["dovecot_tls_key_file"])
 
 
-def host_queries(values, check_mode):
+def host_queries(values):
     """What to read on the host: the accounts of the mail users' names with UID_MIN and UID_MAX of
-    /etc/login.defs (also in check mode: it only reads), and the TLS files (not in check mode, where the
-    tls role may not have installed them yet)."""
+    /etc/login.defs, and the TLS files."""
     names = [user["name"] for user in values["dovecot_users"]]
-    return {"accounts": names, "login_defs": bool(names), "files": [] if check_mode else tls_paths(values)}
+    return {"accounts": names, "login_defs": bool(names), "files": tls_paths(values)}
 
 
 def user_errors(values, host):

@@ -16,9 +16,14 @@ SELECTOR = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$")
 
 
-def host_queries(values, _check_mode):
+def host_queries(values):
     """Without mail_auth_nameservers, the host's own DNS servers (/etc/resolv.conf), which OpenDKIM asks."""
     return {} if values["mail_auth_nameservers"] else {"nameservers": True}
+
+
+def outputs(values, host):
+    """What the check returns for the role's tasks: the DNS servers the milters ask (mail_auth_resolvers)."""
+    return {} if values["mail_auth_nameservers"] else {"nameservers": host["nameservers"]}
 
 
 def domains_lower(values):

@@ -47,10 +47,9 @@ def tls_paths(values):
     return own_files(values["postfix_tls_cert_file"], values["postfix_tls_key_file"], values["postfix_tls_ca_file"])
 
 
-def host_queries(values, check_mode):
-    """What to read on the host: the alias targets that must be accounts there, and the TLS files (not in
-    check mode, where the tls role may not have installed them yet)."""
-    return {"accounts": alias_plan(values)["lookups"], "files": [] if check_mode else tls_paths(values)}
+def host_queries(values):
+    """What to read on the host: the alias targets that must be accounts there, and the TLS files."""
+    return {"accounts": alias_plan(values)["lookups"], "files": tls_paths(values)}
 
 
 def relay_refusals(values):

@@ -27,9 +27,19 @@ def missing_message(missing, hostname, prefix):
             "at their defaults (Debian's snakeoil certificate)." % (", ".join(missing), hostname, prefix, prefix))
 
 
-def host_queries(_values, _check_mode):
+def host_queries(_values):
     """The tls role's settings name nothing on the host: it puts the files there itself."""
     return {}
+
+
+def outputs(values, _host):
+    """What the check returns: ``installs``, the files the role will put on the host. The checks of the
+    roles that use them, run later in the same run, do not look for those (the check registers its result
+    as tls_inputs; see _role_inputs.not_yet_installed)."""
+    mode = values["tls_mode"]
+    if mode == "snakeoil":
+        return {"installs": list(SNAKEOIL_FILES)}
+    return {"installs": [values["tls_cert_file"], values["tls_key_file"]] + ([values["tls_ca_file"]] if mode == "lab_ca" else [])}
 
 
 def check(values, _host, _hostname):

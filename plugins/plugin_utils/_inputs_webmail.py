@@ -34,10 +34,9 @@ def language_dirs(values):
     return [LOCALIZATION_DIR, "%s/%s" % (LOCALIZATION_DIR, values["webmail_language"])]
 
 
-def host_queries(values, check_mode):
-    """What to read on the host: the translations, the mail host's address (also in check mode: it only
-    reads), and the TLS files (not in check mode, where the tls role may not have installed them yet)."""
-    return {"files": language_dirs(values) + ([] if check_mode else tls_paths(values)), "resolve": [connect_to(values)]}
+def host_queries(values):
+    """What to read on the host: the translations, the mail host's address and the TLS files."""
+    return {"files": language_dirs(values) + tls_paths(values), "resolve": [connect_to(values)]}
 
 
 def check(values, host, hostname):

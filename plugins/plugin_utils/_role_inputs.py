@@ -63,6 +63,14 @@ def spec_errors(options, values):
     return result.error_messages
 
 
+def not_yet_installed(paths, task_vars):
+    """``paths`` less the files the tls role will install on this host: its check, run earlier in the same
+    run, registered them as tls_inputs.installs. site.yml checks every host before any changes, when the
+    certificate may not be there yet; a file given by another path must be there."""
+    planned = (task_vars.get("tls_inputs") or {}).get("installs") or []
+    return [path for path in paths if path not in planned]
+
+
 def host_command(queries):
     """The shell command that reads ``queries`` on the host, or None when there is nothing to read:
     {"accounts": names whose passwd lines to read, "login_defs": whether to read

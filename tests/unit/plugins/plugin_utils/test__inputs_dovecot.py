@@ -36,8 +36,8 @@ def errors_of(host=None, **changes):
 def test_the_lab_defaults_pass_and_read_the_accounts():
     assert dovecot.check(values(), {"accounts": LOGIN_DEFS + ["nida:x:1001:1001::/home/nida:/usr/sbin/nologin"],
                                     "missing": []}, "mail") == ([], [])
-    assert dovecot.host_queries(values(), check_mode=True) == {"accounts": ["nida", "budi"], "login_defs": True, "files": []}
-    assert dovecot.host_queries(values(dovecot_users=[]), check_mode=False) == {"accounts": [], "login_defs": False, "files": []}
+    assert dovecot.host_queries(values()) == {"accounts": ["nida", "budi"], "login_defs": True, "files": []}
+    assert dovecot.host_queries(values(dovecot_users=[])) == {"accounts": [], "login_defs": False, "files": []}
 
 
 @pytest.mark.parametrize("user", [
@@ -61,10 +61,9 @@ def test_system_and_login_accounts_are_refused():
                             "budi is a login account on this host (shell /bin/bash)")
 
 
-def test_own_tls_files_are_looked_for_except_in_check_mode():
+def test_own_tls_files_are_looked_for():
     settings = values(dovecot_tls_key_file="/etc/ssl/private/own.key")
-    assert dovecot.host_queries(settings, check_mode=False)["files"] == ["/etc/ssl/private/own.key"]
-    assert dovecot.host_queries(settings, check_mode=True)["files"] == []
+    assert dovecot.host_queries(settings)["files"] == ["/etc/ssl/private/own.key"]
     error = errors_of({"accounts": [], "missing": ["/etc/ssl/private/own.key"]})[0]
     assert error.startswith("/etc/ssl/private/own.key does not exist on mail: put the file there first")
 

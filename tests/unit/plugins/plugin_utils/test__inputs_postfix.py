@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from ansible_collections.tkj.mailserver.plugins.plugin_utils import _inputs_postfix as postfix
-from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import host_command, host_state
+from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import host_command, host_state, not_yet_installed
 
 ROLE = pathlib.Path(__file__).resolve().parents[4] / "roles" / "postfix"
 ZONE = {"name": "nida.com", "records": [{"name": "@", "type": "MX", "priority": 10, "value": "mail.nida.com."},
@@ -79,18 +79,21 @@ def test_a_negative_mailbox_limit_is_named_alone():
 
 def test_alias_targets_are_looked_up_on_the_host_and_missing_ones_named():
     settings = values(postfix_aliases=[{"name": "guru", "to": ["pak-guru"]}])
-    assert postfix.host_queries(settings, check_mode=False)["accounts"] == ["pak-guru"]
+    assert postfix.host_queries(settings)["accounts"] == ["pak-guru"]
     assert postfix.check(settings, {"accounts": ["pak-guru:x:1003:1003::/home/pak-guru:/bin/bash"], "missing": []}, "mail")[0] == []
     error = postfix.check(settings, NO_HOST, "mail")[0][0]
     assert error.startswith("postfix_aliases or postfix_root_recipient send mail to pak-guru, which is no mail user (dovecot_users), "
                             "no alias and no account on mail")
 
 
-def test_own_tls_files_are_looked_for_except_in_check_mode():
+def test_own_tls_files_are_looked_for_unless_the_tls_role_installs_them():
     settings = values(postfix_tls_cert_file="/etc/ssl/certs/own.pem", postfix_tls_key_file="/etc/ssl/private/own.key")
-    assert postfix.host_queries(settings, check_mode=False)["files"] == ["/etc/ssl/certs/own.pem", "/etc/ssl/private/own.key"]
-    assert postfix.host_queries(settings, check_mode=True)["files"] == []
-    assert postfix.host_queries(values(), check_mode=False)["files"] == []
+    files = postfix.host_queries(settings)["files"]
+    assert files == ["/etc/ssl/certs/own.pem", "/etc/ssl/private/own.key"]
+    assert postfix.host_queries(values())["files"] == []
+    # The tls role's check, earlier in the run, registered what it installs (tls_inputs): those are not looked for.
+    assert not_yet_installed(files, {"tls_inputs": {"installs": ["/etc/ssl/certs/own.pem"]}}) == ["/etc/ssl/private/own.key"]
+    assert not_yet_installed(files, {}) == files
     error = errors_of({"accounts": [], "missing": ["/etc/ssl/certs/own.pem"]})[0]
     assert error.startswith("/etc/ssl/certs/own.pem does not exist on mail: put the file there first")
 

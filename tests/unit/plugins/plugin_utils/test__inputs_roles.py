@@ -105,10 +105,9 @@ def test_no_dns_zones_handed_over_means_no_zone_check():
 
 def test_webmail_reads_the_language_the_address_and_its_own_tls_files():
     settings = values("webmail", webmail_language="xx_XX", webmail_tls_cert_file="/etc/ssl/certs/own.pem")
-    queries = webmail.host_queries(settings, check_mode=False)
+    queries = webmail.host_queries(settings)
     assert queries == {"files": [webmail.LOCALIZATION_DIR, webmail.LOCALIZATION_DIR + "/xx_XX", "/etc/ssl/certs/own.pem"],
                        "resolve": ["mail.nida.com"]}
-    assert webmail.host_queries(settings, check_mode=True)["files"] == queries["files"][:2]
     host = dict(NO_HOST, missing=[webmail.LOCALIZATION_DIR + "/xx_XX", "/etc/ssl/certs/own.pem"], unresolved=["mail.nida.com"])
     errors = webmail.check(settings, host, "mail")[0]
     assert errors[0].startswith("webmail_language xx_XX is not one of Roundcube's languages on mail")
@@ -120,8 +119,10 @@ def test_webmail_reads_the_language_the_address_and_its_own_tls_files():
 
 def test_a_host_without_dns_server_is_refused_unless_mail_auth_nameservers():
     """OpenDKIM needs a DNS server: the host's (read only when mail_auth_nameservers is empty) or the listed ones."""
-    assert mail_auth.host_queries(values("mail_auth"), False) == {"nameservers": True}
-    assert mail_auth.host_queries(values("mail_auth", mail_auth_nameservers=["172.30.27.10"]), False) == {}
+    assert mail_auth.host_queries(values("mail_auth")) == {"nameservers": True}
+    assert mail_auth.outputs(values("mail_auth"), NO_HOST) == {"nameservers": ["172.30.27.10"]}
+    assert mail_auth.host_queries(values("mail_auth", mail_auth_nameservers=["172.30.27.10"])) == {}
+    assert mail_auth.outputs(values("mail_auth", mail_auth_nameservers=["172.30.27.10"]), NO_HOST) == {}
     message = "/etc/resolv.conf names no nameserver, so OpenDKIM, OpenDMARC and Postfix could not look up"
     assert [error for error in errors_of("mail_auth", host=host_state("")) if error.startswith(message)]
     assert errors_of("mail_auth", host=host_state(""), mail_auth_nameservers=["172.30.27.10"]) == []
@@ -133,3 +134,12 @@ def test_the_host_command_reads_the_dns_servers_of_resolv_conf():
         expected = [line.split()[1] for line in stream if line.split()[:1] == ["nameserver"] and len(line.split()) > 1]
     answer = subprocess.run(host_command({"nameservers": True}), shell=True, capture_output=True, text=True, check=True)
     assert host_state(answer.stdout)["nameservers"] == expected
+
+
+def test_the_tls_check_returns_the_files_the_role_installs():
+    """The checks of Postfix, Dovecot and the webmail, run before the tls role in site.yml, leave these out."""
+    assert tls.outputs(values("tls"), NO_HOST) == {"installs": ["/etc/ssl/certs/tkj-mailserver.pem", "/etc/ssl/private/tkj-mailserver.key",
+                                                                "/usr/local/share/ca-certificates/tkj-lab-ca.crt"]}
+    own = values("tls", tls_mode="own", tls_cert_file="/etc/ssl/certs/own.pem", tls_key_file="/etc/ssl/private/own.key")
+    assert tls.outputs(own, NO_HOST) == {"installs": ["/etc/ssl/certs/own.pem", "/etc/ssl/private/own.key"]}
+    assert tls.outputs(values("tls", tls_mode="snakeoil"), NO_HOST) == {"installs": list(tls.SNAKEOIL_FILES)}
