@@ -10,8 +10,8 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import (CHECKS, host_command, host_state, not_yet_installed, option_specs,
-                                                                           role_name, spec_errors)
+from ansible_collections.tkj.mailserver.plugins.plugin_utils._role_inputs import (
+    CHECKS, host_command, host_state, not_yet_installed, option_specs, role_name, spec_errors)
 
 
 class ActionModule(ActionBase):
