@@ -25,8 +25,9 @@ description:
     class's private namespace, so that recursion follows those delegations and never leaves the class. Each
     student's server is primary for its own zone.
   - In both, a reverse zone for the teacher's /24 holds the PTR record of each student's server in it.
-  - Refuses, naming the student, a student without name, domain or address, a name, domain or address given twice,
-    an address that is not IPv4, and in the delegated model a domain that is not under O(parent).
+  - Refuses, naming the student, a student without name, domain or address, a name that is not a host name, a domain
+    that is not a domain name, a name, domain or address given twice, an address that is not IPv4, and in the delegated
+    model a domain that is not under O(parent).
 positional: teacher, model, parent
 options:
   _input:
@@ -80,10 +81,9 @@ _value:
 import ipaddress
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.collections import is_sequence
+from ansible_collections.tkj.mailserver.plugins.plugin_utils._classroom import ClassListError, checked_students
 
 MODELS = ("hosted", "delegated")
-FIELDS = ("name", "domain", "address")
 
 
 def _error(message):
@@ -91,26 +91,11 @@ def _error(message):
 
 
 def _checked_students(students):
-    """The students as dicts of lower-case strings; refuses what the zones could not be built from."""
-    if not is_sequence(students):
-        _error("classroom_students must be a list of {name, domain, address}, got %s" % type(students).__name__)
-    checked, seen = [], {field: {} for field in FIELDS}
-    for index, student in enumerate(students):
-        if not isinstance(student, dict) or any(not isinstance(student.get(field), str) or not student.get(field) for field in FIELDS):
-            _error("classroom_students[%d] needs a name, a domain and an address, such as "
-                   "{name: siswa01, domain: siswa01.lab, address: 10.20.0.101}; got %r" % (index, student))
-        entry = {field: student[field].strip().lower().rstrip(".") if field == "domain" else student[field].strip() for field in FIELDS}
-        try:
-            ipaddress.IPv4Address(entry["address"])
-        except ValueError:
-            _error("classroom_students[%d] (%s): address %r is not an IPv4 address such as 10.20.0.101" % (index, entry["name"], entry["address"]))
-        for field in FIELDS:
-            if entry[field] in seen[field]:
-                _error("classroom_students: %s and %s have the same %s %s; give each student their own"
-                       % (seen[field][entry[field]], entry["name"], field, entry[field]))
-            seen[field][entry[field]] = entry["name"]
-        checked.append(entry)
-    return checked
+    """The students as dicts of strings (plugin_utils/_classroom.py, the check the classroom inventory plugin uses)."""
+    try:
+        return checked_students(students)
+    except ClassListError as error:
+        _error(str(error))
 
 
 def _mail_zone(domain, name_server, address):

@@ -1,6 +1,7 @@
 """Fixtures for the classroom scenario: each student's server by name, with its domain, address,
 users and the mail client installed, and the teacher's DNS server."""
 
+import json
 import os
 import pathlib
 import subprocess
@@ -16,10 +17,32 @@ from mailtests import install_probe, lab_ca_file  # noqa: E402  pylint: disable=
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 SCENARIO = pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
+# The class's list, made into hosts and variables by the classroom inventory plugin.
+CLASS_INVENTORY = SCENARIO / "class" / "classroom.yml"
 
 
 def scenario_vars(path):
     return yaml.safe_load((SCENARIO / path).read_text(encoding="utf-8"))
+
+
+def unsafe_free(value):
+    """A value of ansible-inventory's JSON without the markers of unsafe strings (ansible-core 2.19)."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return unsafe_free(value["__ansible_unsafe"])
+        return {key: unsafe_free(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unsafe_free(item) for item in value]
+    return value
+
+
+@pytest.fixture(scope="session")
+def class_inventory():
+    """ansible-inventory --list of the class's list alone (the plugin's hosts, groups and variables)."""
+    listed = subprocess.run([str(pathlib.Path(sys.executable).with_name("ansible-inventory")), "-i", str(CLASS_INVENTORY), "--list"],
+                            env=dict(os.environ, ANSIBLE_INVENTORY_UNPARSED_FAILED="1"), capture_output=True, text=True,
+                            timeout=120, check=True)
+    return unsafe_free(json.loads(listed.stdout))
 
 
 @pytest.fixture(scope="session")
@@ -36,13 +59,13 @@ def teacher():
 
 
 @pytest.fixture(scope="session")
-def students():
+def students(class_inventory):
     """{name: {host, domain, address, users}} for each student of the scenario's class, the mail client
     on their server talking to their own mail host over loopback and verifying its certificate
     against the class CA."""
     values = scenario_vars("group_vars/all/test.yml")
     result = {}
-    for student in values["classroom_students"]:
+    for student in class_inventory["_meta"]["hostvars"]["guru"]["classroom_students"]:
         host = testinfra.get_host("ansible://%s?ansible_inventory=%s" % (student["name"], INVENTORY))
         install_probe(host, ca_file=lab_ca_file(INVENTORY), server="mail." + student["domain"], connect="127.0.0.1")
         result[student["name"]] = dict(student, host=host, users=values["classroom_users"])
@@ -50,15 +73,15 @@ def students():
 
 
 @pytest.fixture(scope="session")
-def run_check():
+def run_check(class_inventory):
     """Run ansible-playbook tkj.mailserver.check from the teacher's server (as the teacher's own
     machine would), asking the teacher's DNS; returns (exit code, output), results as JSON."""
-    teacher_address = scenario_vars("group_vars/all/test.yml")["classroom_teacher"]["address"]
+    teacher_address = class_inventory["_meta"]["hostvars"]["guru"]["classroom_teacher"]["address"]
 
     def run():
         env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
         result = subprocess.run([str(pathlib.Path(sys.executable).with_name("ansible-playbook")), "-i", INVENTORY,
-                                 "tkj.mailserver.check", "-e", "check_from=guru",
+                                 "-i", str(CLASS_INVENTORY), "tkj.mailserver.check", "-e", "check_from=guru",
                                  "-e", '{"check_dns_servers": ["%s"]}' % teacher_address],
                                 env=env, capture_output=True, text=True, timeout=900, check=False)
         return result.returncode, result.stdout + result.stderr

@@ -1,10 +1,12 @@
-"""A class built from inventories/classroom, in the DNS model it is in (hosted, then delegated):
+"""A class built from inventories/classroom and its list of students, in the DNS model it is in (hosted, then delegated):
 the teacher's DNS server answers for every student's domain (itself, or by delegation to the
 student's BIND), each student's BIND finds the others through it, nothing outside the class is
 resolved, and every student's server mails every other one, over TLS verified against the class CA,
 signed with DKIM, read back by the recipient; a domain outside the class gets nothing."""
 
 import itertools
+import os
+import pathlib
 import re
 import uuid
 
@@ -12,6 +14,7 @@ import pytest
 
 from mailtests import maildir_files_with, probe, queue_is_empty, unique_subject, wait_for
 
+SCENARIO = pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 PAIRS = list(itertools.permutations(("siswa01", "siswa02", "siswa03"), 2))
 
 
@@ -111,3 +114,19 @@ def test_a_domain_outside_the_class_gets_nothing(students):
                  "--subject", unique_subject("outside"), password=user["password"])
     assert not sent["ok"] and sent["code"] >= 500 and sent["error"].startswith("5.7.1 "), sent
     assert queue_is_empty(sender["host"])
+
+
+def test_the_class_is_made_from_its_list(class_inventory, students):
+    """class/siswa.csv (semicolons, siswa02 without a domain) is the class: the plugin makes each line a
+    student's server among the mail and DNS servers, and each server was set up for its own line's domain."""
+    rows = (SCENARIO / "class" / "siswa.csv").read_text(encoding="utf-8").splitlines()[1:]
+    listed = [dict(zip(("name", "domain", "address"), row.split(";"))) for row in rows if row]
+    for row in listed:
+        row["domain"] = row["domain"] or row["name"] + ".lab"
+    assert class_inventory["_meta"]["hostvars"]["guru"]["classroom_students"] == listed
+    assert sorted(class_inventory["students"]["hosts"]) == sorted(row["name"] for row in listed) == sorted(students)
+    assert sorted(class_inventory["mail_servers"]["children"]) == ["students"]
+    for row in listed:
+        host = students[row["name"]]["host"]
+        assert host.check_output("postconf -h mydomain") == row["domain"]
+        assert host.check_output("postconf -h myhostname") == "mail." + row["domain"]

@@ -98,9 +98,10 @@ def test_no_students_gives_no_zones():
     ([{"name": "siswa01", "domain": "siswa01.lab", "address": "10.20.0.300"}], TEACHER, "hosted",
      r"classroom_students\[0\] \(siswa01\): address '10.20.0.300' is not an IPv4 address"),
     (STUDENTS + [{"name": "siswa04", "domain": "siswa01.lab", "address": "10.20.0.104"}], TEACHER, "hosted",
-     "classroom_students: siswa01 and siswa04 have the same domain siswa01.lab; give each student their own"),
+     r"classroom_students\[0\] \(siswa01\) and classroom_students\[3\] \(siswa04\) have the same domain siswa01.lab; "
+     "give each student their own"),
     (STUDENTS + [{"name": "siswa04", "domain": "siswa04.lab", "address": "10.20.0.101"}], TEACHER, "hosted",
-     "classroom_students: siswa01 and siswa04 have the same address 10.20.0.101"),
+     r"classroom_students\[0\] \(siswa01\) and classroom_students\[3\] \(siswa04\) have the same address 10.20.0.101"),
     (STUDENTS + [{"name": "ani", "domain": "ani.com", "address": "10.20.0.110"}], TEACHER, "delegated",
      r"in the delegated model each student's domain is under classroom_parent_domain lab, such as siswa01.lab; "
      r"these are not: ani.com \(ani\). Rename them, or use classroom_dns_model: hosted"),
