@@ -30,7 +30,7 @@ LAB_VALUES ?= inventories/docker-lab/lab.yml
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := build/galaxy/tkj-mailserver-$(VERSION).tar.gz
 # Paths that must never ship in the tarball (galaxy.yml build_ignore keeps them out).
-NOT_SHIPPED := (^|/)(\.venv|build|\.cache|\.ansible|\.pytest_cache|\.git|\.tox|__pycache__|\.lab-ca)(/|$$)|\.pyc$$
+NOT_SHIPPED := (^|/)(\.venv|build|\.cache|\.ansible|\.pytest_cache|\.git|\.tox|__pycache__|\.lab-ca|\.class-passwords)(/|$$)|\.pyc$$
 # Files the tarball must hold: the licence galaxy.yml names, the docs ansible-galaxy shows.
 SHIPPED := LICENSE README.md CHANGELOG.md meta/runtime.yml
 SCENARIOS := $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))

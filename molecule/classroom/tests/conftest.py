@@ -19,6 +19,8 @@ INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 SCENARIO = pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 # The class's list, made into hosts and variables by the classroom inventory plugin.
 CLASS_INVENTORY = SCENARIO / "class" / "classroom.yml"
+# Each student's mail passwords, made once beside the inventory (inventories/classroom: students.yml).
+PASSWORDS = pathlib.Path(INVENTORY).parent / ".class-passwords"
 
 
 def scenario_vars(path):
@@ -68,7 +70,9 @@ def students(class_inventory):
     for student in class_inventory["_meta"]["hostvars"]["guru"]["classroom_students"]:
         host = testinfra.get_host("ansible://%s?ansible_inventory=%s" % (student["name"], INVENTORY))
         install_probe(host, ca_file=lab_ca_file(INVENTORY), server="mail." + student["domain"], connect="127.0.0.1")
-        result[student["name"]] = dict(student, host=host, users=values["classroom_users"])
+        users = [{"name": user["name"], "password": (PASSWORDS / ("%s.%s" % (student["name"], user["name"]))).read_text(encoding="utf-8").strip()}
+                 for user in values["classroom_users"]]
+        result[student["name"]] = dict(student, host=host, users=users)
     return result
 
 
