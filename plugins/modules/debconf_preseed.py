@@ -21,6 +21,10 @@ description:
     that is checked first with C(debconf-set-selections -c).
   - Like C(debconf-set-selections), every written answer is also marked as seen, so debconf
     does not ask that question again.
+  - A package purged with dbconfig-common (OpenDMARC) leaves its template in the database without its question,
+    and C(debconf-set-selections) then refuses an answer to it (C(Cannot find a question)). The module then runs
+    debconf's own repair, C(/usr/share/debconf/fix_db.pl), which removes such templates, and checks again; the
+    package's install registers the template anew.
 options:
   package:
     description:
@@ -176,6 +180,7 @@ package:
   sample: postfix
 """
 
+import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
@@ -185,6 +190,9 @@ from ansible_collections.tkj.mailserver.plugins.module_utils._errors import Inpu
 # Where Debian's default /etc/debconf.conf keeps the File databases "config" and "passwords".
 DATABASE_DIR = "/var/cache/debconf"
 CHECK_ERROR_LINE = re.compile(r"line (\d+)")
+# debconf's repair of its database, and what debconf-set-selections -c says of a template left without its question.
+FIX_DB = "/usr/share/debconf/fix_db.pl"
+STALE_TEMPLATE = "Cannot find a question for "
 
 
 def register_secrets(module):
@@ -198,6 +206,11 @@ def register_secrets(module):
 def check_batch(module, command, batch, changes):
     """Run debconf-set-selections -c on the batch; fail naming the question of the line it rejects."""
     rc, out, err = module.run_command([command, "-c"], data=batch)
+    if rc != 0 and STALE_TEMPLATE in (err or out) and os.path.exists(FIX_DB) and not module.check_mode:
+        fixed, fix_out, fix_err = module.run_command([FIX_DB])
+        if fixed != 0:
+            module.fail_json(msg="%s could not repair the debconf database: %s" % (FIX_DB, (fix_err or fix_out).strip()), rc=fixed)
+        rc, out, err = module.run_command([command, "-c"], data=batch)
     if rc == 0:
         return
     # With -c, debconf silences its warnings, among them the one about a locked database.

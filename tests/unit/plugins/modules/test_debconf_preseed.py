@@ -387,3 +387,24 @@ def test_unknown_type_is_refused(run_module, dss):
     assert "value of type must be one of: boolean, multiselect, note, password, select, string, text, title, got: error" in result["msg"]
     assert "questions" in result["msg"]
     assert dss.calls == []
+
+
+def test_a_template_left_without_its_question_is_repaired_with_fix_db(run_module, dss, monkeypatch):
+    """After apt-get purge opendmarc, -c refuses the answer (its template stayed); fix_db.pl removes the
+    template, the check passes and the answer is written."""
+    module = importlib.import_module("ansible_collections.tkj.mailserver.plugins.modules." + MODULE)
+    checks = iter([(1, "", "error: Cannot find a question for opendmarc/dbconfig-install"), (0, "", "")])
+    fake = dss
+
+    def run_command(_module, args, data=None, **kwargs):
+        if args[1:] == ["-c"] or args == [module.FIX_DB]:
+            fake.calls.append((list(args), data))
+            return next(checks) if args[1:] == ["-c"] else (0, "", "")
+        return fake(args, data, **kwargs)
+
+    monkeypatch.setattr(AnsibleModule, "run_command", run_command)
+    monkeypatch.setattr(module.os.path, "exists", lambda path: path == module.FIX_DB)
+    result = run_module(MODULE, {"package": "opendmarc", "questions": [{"question": "opendmarc/dbconfig-install", "type": "boolean",
+                                                                        "value": False}]})
+    assert result["changed"] and not result.get("failed"), result
+    assert [args for args, _data in fake.calls] == [[DSS, "-c"], [module.FIX_DB], [DSS, "-c"], [DSS]]
