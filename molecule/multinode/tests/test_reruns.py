@@ -251,8 +251,9 @@ def test_tags_run_only_the_roles_they_name(site_playbook, hosts, dns):
 
     postfix_only = finished(site_playbook("--tags", "postfix"))
     assert roles_that_ran(postfix_only) == {"postfix"}, postfix_only.output
-    assert postfix_only.changed() == {"ns1": 0, "mail-alpha": postfix_only.changed()["mail-alpha"], "mail-beta": 0}, postfix_only.output
-    assert postfix_only.changed()["mail-alpha"] > 0, postfix_only.output
+    # A host where no task ran (ns1: site.yml runs no argument-spec task there) is not in the recap.
+    changed = postfix_only.changed()
+    assert changed["mail-alpha"] > 0 and changed.get("ns1", 0) == 0 and changed.get("mail-beta", 0) == 0, postfix_only.output
     assert hosts["mail-alpha"].check_output("postconf -h home_mailbox") == "Maildir/"
     assert hosts["mail-alpha"].check_output("postconf -h smtpd_milters") == milters
     assert "; edited by hand" in hosts["ns1"].file(zone_file).content_string
