@@ -63,18 +63,20 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import report_csv, report_html
+from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import class_results, report_csv, report_html
 
 WRITERS = {"html": report_html, "csv": report_csv}
 
 
 def check_class_report(servers, rows, file_format, date):
     """The report of ``servers`` with the ``rows`` of each (None: not checked), as ``file_format``."""
-    if not isinstance(servers, (list, tuple)) or not isinstance(rows, (list, tuple)) or len(servers) != len(rows):
-        raise AnsibleFilterError("check_class_report: expected the servers' names and, for each, its rows or null")
     if file_format not in WRITERS:
         raise AnsibleFilterError("check_class_report: the format is html or csv, not %r" % (file_format,))
-    return WRITERS[file_format](list(zip(servers, rows)), str(date))
+    try:
+        results = class_results(servers, rows)
+    except ValueError as error:
+        raise AnsibleFilterError("check_class_report: %s" % error) from None
+    return WRITERS[file_format](results, str(date))
 
 
 class FilterModule:

@@ -50,14 +50,16 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import class_table
+from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import class_results, class_table
 
 
 def check_class_table(servers, rows):
     """The class table of ``servers`` (names) with the ``rows`` of each (None: not checked)."""
-    if not isinstance(servers, (list, tuple)) or not isinstance(rows, (list, tuple)) or len(servers) != len(rows):
-        raise AnsibleFilterError("check_class_table: expected the servers' names and, for each, its rows or null")
-    return class_table(list(zip(servers, rows)))
+    try:
+        results = class_results(servers, rows)
+    except ValueError as error:
+        raise AnsibleFilterError("check_class_table: %s" % error) from None
+    return class_table(results)
 
 
 class FilterModule:

@@ -22,6 +22,14 @@ def row(check, status, detail, fix=""):
     return {"check": check, "status": status, "detail": detail, "fix": fix}
 
 
+def class_results(servers, rows):
+    """[(server, rows or None)] from the servers' names and, in the same order, each one's rows (None when
+    it was not checked): what the class table and the report take. ValueError when they do not pair up."""
+    if not isinstance(servers, (list, tuple)) or not isinstance(rows, (list, tuple)) or len(servers) != len(rows):
+        raise ValueError("expected the servers' names and, for each, its rows or null")
+    return list(zip(servers, rows))
+
+
 def class_summary(results):
     """One entry per student's server, in the class's order: {server, own (OK, FAILED), sends and
     receives (OK, FAILED, or - when there was no class mail), failed (the names of its own checks that
