@@ -21,13 +21,14 @@ import time
 
 from ansible_collections.tkj.mailserver.plugins.module_utils import _dns_client as dns
 from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import FAILED, OK, WARNING, row
+from ansible_collections.tkj.mailserver.plugins.module_utils._mail_diagnosis import MailboxChecks
 from ansible_collections.tkj.mailserver.plugins.module_utils._mail_session import MessageChecks, pinned
 
 # The service behind each port, for the fix of a port that does not answer.
 SERVICES = {25: "postfix", 587: "postfix", 993: "dovecot", 995: "dovecot"}
 
 
-class MailCheck(MessageChecks):
+class MailCheck(MessageChecks, MailboxChecks):
     """The checks of one mail server. ``params`` are the mail_check module's options; ``resolve`` is
     the DNS client's query function (a fake one in unit tests)."""
 
@@ -89,10 +90,10 @@ class MailCheck(MessageChecks):
             self.tls_errors.append(message)
             return "the certificate of %s does not verify: %s" % (where, message), self.tls_fix(message)
         if isinstance(error, ConnectionRefusedError):
-            return ("nothing listens on %s (connection refused)" % where,
+            return ("nothing listens on %s (connection refused)" % where, self.firewall_fix(port) or
                     "On %s: sudo systemctl status %s; start it with sudo systemctl start %s." % (self.server, service, service))
         if isinstance(error, (socket.timeout, TimeoutError)):
-            return ("no answer from %s within %d s" % (where, self.timeout),
+            return ("no answer from %s within %d s" % (where, self.timeout), self.firewall_fix(port) or
                     "Open port %d in the firewall between here and %s (README: Reaching the servers)." % (port, self.server))
         dovecot = ("Postfix cannot reach Dovecot, which checks the logins: on %s, sudo systemctl status dovecot."
                    % self.server)
@@ -340,6 +341,7 @@ class MailCheck(MessageChecks):
         self.check_relay()
         self.check_logins()
         self.check_certificate()
+        self.check_mailbox()
         self.check_message()
         self.check_class_mail()
         self.check_records()

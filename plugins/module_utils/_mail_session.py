@@ -59,7 +59,7 @@ class MessageChecks:
             self.no_address("Message")
             return
         subject = "tkj.mailserver.check %s" % uuid.uuid4().hex[:12]
-        route = "%s -> %s over 587" % (self.email(sender), self.email(recipient))
+        route = "%s -> %s over %d" % (self.email(sender), self.email(recipient), self.submission_port())
         started = self.clock()
         try:
             self.submit(sender, self.email(recipient), subject, "A test message of tkj.mailserver.check")
@@ -70,12 +70,17 @@ class MessageChecks:
             self.rows.append(row("Message", FAILED, "%s: %s" % (route, detail), fix))
             return
         except LookupError as error:
-            self.rows.append(row("Message", FAILED, "%s: %s" % (route, error), (
+            mailbox = [item for item in self.rows if item["check"] == "Mailbox" and item["status"] == FAILED]
+            self.rows.append(row("Message", FAILED, "%s: %s" % (route, error), "The Mailbox row says why: " + mailbox[0]["fix"] if mailbox else (
                 "On %s: sudo tail -n 30 /var/log/mail.log (or journalctl -u postfix -u dovecot) says where it stopped; "
                 "sudo postqueue -p lists mail still waiting." % self.server)))
             return
         self.rows.append(row("Message", OK, "%s, read back over IMAP and POP3 after %.1f s, then deleted" % (
             route, self.clock() - started)))
+
+    def submission_port(self):
+        """The port the test messages are sent on."""
+        return 587
 
     def submit(self, sender, to, subject, text):
         """Send a test message from ``sender`` (a user of this server) to the address ``to`` over this server's 587."""

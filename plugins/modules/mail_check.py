@@ -139,6 +139,28 @@ options:
           password:
             description: The password.
             type: str
+  profile:
+    description:
+      - V(site) judges the server C(tkj.mailserver.site) builds.
+      - V(tutorial) judges a server a student built by hand from the tutorial. Debian's snakeoil
+        certificate, plain IMAP and POP3 on 143 and 110, no 587 and the tutorial's open
+        C(mynetworks) are warnings that teach the better way, each fix in English and in Bahasa
+        Indonesia. What is broken fails (no MX or A record, a service down, a message that
+        does not reach C(~/Maildir) or that Dovecot does not read). The test message goes over
+        25 without a login unless 587 takes the login.
+    type: str
+    choices: [site, tutorial]
+    default: site
+    version_added: 0.14.0
+  server_state:
+    description:
+      - What the server says about itself, the result of M(tkj.mailserver.mail_server_state) on it.
+      - Gives the C(Mailbox) row (Postfix delivers where Dovecot reads, into a C(~/Maildir) each
+        user owns) and names the firewall rule that stops a port that does not answer. Empty,
+        neither.
+    type: dict
+    default: {}
+    version_added: 0.14.0
   min_days:
     description: A certificate that ends within this many days is a warning.
     type: int
@@ -226,7 +248,7 @@ address:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import FAILED, table
-from ansible_collections.tkj.mailserver.plugins.module_utils._mail_check import MailCheck
+from ansible_collections.tkj.mailserver.plugins.module_utils._mail_tutorial import checker
 
 
 def main():
@@ -249,6 +271,8 @@ def main():
                 mail_host=dict(type="str", required=True),
                 users=dict(type="list", elements="dict", default=[], options=dict(
                     name=dict(type="str", required=True), password=dict(type="str", no_log=True))))),
+            profile=dict(type="str", choices=["site", "tutorial"], default="site"),
+            server_state=dict(type="dict", default={}),
             min_days=dict(type="int", default=14),
             timeout=dict(type="int", default=10),
             message_wait=dict(type="int", default=30),
@@ -264,7 +288,7 @@ def main():
             module.fail_json(msg="services[%s] must map each unit to its state, for example {dovecot: active}" % host)
     params["records"] = [record for record in params["records"] if record["type"].upper() == "TXT"]
 
-    check = MailCheck(params)
+    check = checker(params)
     rows = check.run()
     title = "tkj.mailserver.check: %s (%s), DNS %s" % (check.mail_host, check.domain, ", ".join(check.dns_servers) or "none")
     module.exit_json(changed=False, rows=rows, table=table(title, rows), address=check.address,
