@@ -17,7 +17,7 @@ author:
 description:
   - Builds what the dns role needs on the teacher's server and on each student's server, in one of two models.
   - V(hosted) - the teacher's server is primary for every student's zone (NS C(ns) naming the teacher, C(mail) A
-    the student's address, C(MX 10 mail)), authoritative only. The students' servers have no zone.
+    the student's address, C(MX 10 mail), C(webmail) CNAME C(mail)), authoritative only. The students' servers have no zone.
   - V(delegated) - the lesson on delegation. The teacher's server is primary for the parent zone O(parent) and
     delegates each student's domain to the student's own server, with glue (C(siswa01 NS ns.siswa01) and
     C(ns.siswa01 A) the student's address). It recurses for the class (the teacher's /24 and each student's
@@ -99,12 +99,13 @@ def _checked_students(students):
 
 
 def _mail_zone(domain, name_server, address):
-    """A student's zone: its name server, the mail host and the MX."""
+    """A student's zone: its name server, the mail host, the MX and the webmail's name."""
     return {"name": domain, "records": [
         {"name": "@", "type": "NS", "value": "ns"},
         {"name": "ns", "type": "A", "value": name_server},
         {"name": "mail", "type": "A", "value": address},
         {"name": "@", "type": "MX", "priority": 10, "value": "mail"},
+        {"name": "webmail", "type": "CNAME", "value": "mail"},
     ]}
 
 

@@ -20,7 +20,8 @@ description:
   - Reads the teacher's list of students, a CSV file (from the school's roster, saved by a spreadsheet) or YAML, and
     makes the class's inventory from it. Each name is written once.
   - The hosts are the teacher's DNS server (group C(teacher)) and one server per student (group C(students)); the
-    groups C(dns_servers) (both) and C(mail_servers) (the students) are those C(tkj.mailserver.site) runs.
+    groups C(dns_servers) (both), C(mail_servers) and, with O(webmail), C(webmail_servers) (the students) are those
+    C(tkj.mailserver.site) runs.
   - Each host gets C(ansible_host), its address; each student C(classroom_student), its entry of the list. Every host
     gets C(classroom_teacher), C(classroom_students) and C(classroom_parent_domain), from which
     C(inventories/classroom/group_vars) derives the rest.
@@ -50,6 +51,13 @@ options:
     description: The list of students in this file, each C({name, domain, address}) (C(domain) optional).
     type: list
     elements: dict
+  webmail:
+    description:
+      - Each student's server also serves Roundcube, at C(webmail.DOMAIN) (group C(webmail_servers)), as the
+        curriculum continues after the tutorial.
+    type: bool
+    default: true
+    version_added: 0.14.0
   parent_domain:
     description:
       - The class's parent domain, C(classroom_parent_domain). A student without a domain of their own gets
@@ -136,6 +144,9 @@ class InventoryModule(BaseInventoryPlugin):
         self.inventory.add_child("dns_servers", "teacher")
         self.inventory.add_child("dns_servers", "students")
         self.inventory.add_child("mail_servers", "students")
+        if self.get_option("webmail"):
+            self.inventory.add_group("webmail_servers")
+            self.inventory.add_child("webmail_servers", "students")
         self.inventory.add_host(teacher["name"], group="teacher")
         self.inventory.set_variable(teacher["name"], "ansible_host", teacher["address"])
         for student in students:

@@ -23,12 +23,13 @@ from ansible_collections.tkj.mailserver.plugins.module_utils import _dns_client 
 from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import FAILED, OK, WARNING, row
 from ansible_collections.tkj.mailserver.plugins.module_utils._mail_diagnosis import MailboxChecks
 from ansible_collections.tkj.mailserver.plugins.module_utils._mail_session import MessageChecks, pinned
+from ansible_collections.tkj.mailserver.plugins.module_utils._webmail_check import WebmailChecks
 
 # The service behind each port, for the fix of a port that does not answer.
-SERVICES = {25: "postfix", 587: "postfix", 993: "dovecot", 995: "dovecot"}
+SERVICES = {25: "postfix", 587: "postfix", 993: "dovecot", 995: "dovecot", 443: "nginx"}
 
 
-class MailCheck(MessageChecks, MailboxChecks):
+class MailCheck(MessageChecks, MailboxChecks, WebmailChecks):
     """The checks of one mail server. ``params`` are the mail_check module's options; ``resolve`` is
     the DNS client's query function (a fake one in unit tests)."""
 
@@ -343,6 +344,7 @@ class MailCheck(MessageChecks, MailboxChecks):
         self.check_certificate()
         self.check_mailbox()
         self.check_message()
+        self.check_webmail()
         self.check_class_mail()
         self.check_records()
         return self.rows

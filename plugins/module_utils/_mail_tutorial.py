@@ -219,6 +219,16 @@ class TutorialCheck(MailCheck):
             return
         super().check_certificate()
 
+    def check_webmail(self):
+        super().check_webmail()
+        for item in self.rows:
+            if item["check"] == "Webmail" and item["status"] == FAILED:
+                item.update(status=WARNING, fix=both(
+                    "Roundcube is the tutorial's next lesson: install it (roundcube, with nginx or Apache and PHP) and log in "
+                    "as a mail user at https://%s/. Until then: %s" % (self.p["webmail_host"], item["fix"]),
+                    "Roundcube adalah pelajaran berikutnya dari tutorial: pasang (roundcube, dengan nginx atau Apache dan PHP) "
+                    "lalu login sebagai pengguna email di https://%s/." % self.p["webmail_host"]))
+
     def submission_port(self):
         return 587 if self.logged_in_587 else 25
 

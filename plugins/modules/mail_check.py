@@ -139,6 +139,15 @@ options:
           password:
             description: The password.
             type: str
+  webmail_host:
+    description:
+      - The name of the server's webmail (Roundcube), for example V(webmail.nida.com). The C(Webmail) row loads
+        C(https://NAME/) at the address DNS gives for it, the certificate verified against O(ca_pem), and logs
+        in as the first user of O(users) through Roundcube's own login form, which must open the mailbox.
+      - Empty, no webmail row.
+    type: str
+    default: ""
+    version_added: 0.14.0
   profile:
     description:
       - V(site) judges the server C(tkj.mailserver.site) builds.
@@ -271,6 +280,7 @@ def main():
                 mail_host=dict(type="str", required=True),
                 users=dict(type="list", elements="dict", default=[], options=dict(
                     name=dict(type="str", required=True), password=dict(type="str", no_log=True))))),
+            webmail_host=dict(type="str", default=""),
             profile=dict(type="str", choices=["site", "tutorial"], default="site"),
             server_state=dict(type="dict", default={}),
             min_days=dict(type="int", default=14),

@@ -27,6 +27,7 @@ def mail_zone(domain, name_server, address):
         {"name": "ns", "type": "A", "value": name_server},
         {"name": "mail", "type": "A", "value": address},
         {"name": "@", "type": "MX", "priority": 10, "value": "mail"},
+        {"name": "webmail", "type": "CNAME", "value": "mail"},
     ]}
 
 
