@@ -78,9 +78,9 @@ class MailboxChecks:
             problems.append("Postfix delivers to ~/Maildir/, Dovecot reads %s" % location)
             fixes.append(both(
                 "On %s, in /etc/dovecot/conf.d/10-mail.conf: mail_location = maildir:~/Maildir (Dovecot 2.4: mail_driver = "
-                "maildir and mail_path = ~/Maildir), then sudo systemctl restart dovecot." % self.server,
+                "maildir, mail_path = ~/Maildir and #mail_inbox_path), then sudo systemctl restart dovecot." % self.server,
                 "Di %s, pada /etc/dovecot/conf.d/10-mail.conf: mail_location = maildir:~/Maildir (Dovecot 2.4: mail_driver = "
-                "maildir dan mail_path = ~/Maildir), lalu sudo systemctl restart dovecot." % self.server))
+                "maildir, mail_path = ~/Maildir dan #mail_inbox_path), lalu sudo systemctl restart dovecot." % self.server))
         for user, found in sorted((state.get("maildirs") or {}).items()):
             if found.get("owner") not in (None, user):
                 problems.append("%s is owned by %s, not %s: mail cannot be delivered into it" % (found["path"], found["owner"], user))
