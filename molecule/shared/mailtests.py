@@ -1,10 +1,14 @@
 """Helpers shared by the testinfra tests of every scenario: run the mail client (mailprobe.py)
-inside a container, poll for a result with a deadline, and look into a user's Maildir."""
+inside a container, poll for a result with a deadline, look into a user's Maildir, and read a class's
+list as the classroom inventory plugin makes it."""
 
 import base64
 import json
+import os
 import pathlib
 import shlex
+import subprocess
+import sys
 import time
 import uuid
 
@@ -82,3 +86,22 @@ def maildir_subjects_starting(host, user, prefix, folder="new"):
     header = "Subject: " + prefix
     result = host.run("grep -h -F -- %s %s/Maildir/%s/* 2>/dev/null", header, home, folder)
     return [line[len("Subject: "):] for line in result.stdout.splitlines() if line.startswith(header)]
+
+
+def unsafe_free(value):
+    """A value of ansible-inventory's JSON without the markers of unsafe strings (ansible-core 2.19)."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return unsafe_free(value["__ansible_unsafe"])
+        return {key: unsafe_free(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unsafe_free(item) for item in value]
+    return value
+
+
+def class_inventory(path):
+    """ansible-inventory --list of a class's list alone (the classroom plugin's hosts, groups and variables)."""
+    listed = subprocess.run([str(pathlib.Path(sys.executable).with_name("ansible-inventory")), "-i", str(path), "--list"],
+                            env=dict(os.environ, ANSIBLE_INVENTORY_UNPARSED_FAILED="1"), capture_output=True, text=True,
+                            timeout=120, check=True)
+    return unsafe_free(json.loads(listed.stdout))

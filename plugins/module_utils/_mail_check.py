@@ -204,6 +204,19 @@ class MailCheck(MessageChecks, MailboxChecks, WebmailChecks):
         session.ehlo()
         return session, _text(session.ehlo_resp).split()[0]
 
+    def submission_login(self, session, user):
+        """On 587: the login, as a mail client sends; what it adds to the row's detail."""
+        if not session.has_extn("auth"):
+            raise smtplib.SMTPNotSupportedError("offers no AUTH after STARTTLS")
+        if not user:
+            return ""
+        session.login(user["name"], user["password"])
+        return ", login as %s" % user["name"]
+
+    def smtp_row(self, check, port, detail=None, error=None):
+        """The row of an SMTP port: what the session saw, or the error that ended it."""
+        return row(check, OK, detail) if error is None else row(check, FAILED, *self.explain(error, port))
+
     def check_smtp(self):
         user, _recipient = self.users()
         for port, check in ((25, "SMTP 25"), (587, "SMTP 587")):
@@ -214,19 +227,19 @@ class MailCheck(MessageChecks, MailboxChecks, WebmailChecks):
                 with pinned(self.mail_host, self.address):
                     session, name = self.smtp(port)
                     try:
-                        auth = session.has_extn("auth")
-                        detail = "%s answers, STARTTLS, certificate verified" % name
+                        detail = "%s answers, %s" % (name, self.tls_seen(port))
                         if port == 587:
-                            if not auth:
-                                raise smtplib.SMTPNotSupportedError("offers no AUTH after STARTTLS")
-                            if user:
-                                session.login(user["name"], user["password"])
-                                detail += ", login as %s" % user["name"]
+                            detail += self.submission_login(session, user)
                     finally:
                         session.close()
-                self.rows.append(row(check, OK, detail))
             except (OSError, smtplib.SMTPException, ValueError) as error:
-                self.rows.append(row(check, FAILED, *self.explain(error, port)))
+                self.rows.append(self.smtp_row(check, port, error=error))
+                continue
+            self.rows.append(self.smtp_row(check, port, detail))
+
+    def tls_seen(self, _port):
+        """What TLS on a port that answered was like."""
+        return "STARTTLS, certificate verified"
 
     def check_relay(self):
         """Mail for a domain the server does not receive for, from a client that did not log in, must be refused."""

@@ -1,7 +1,6 @@
 """Fixtures for the classroom scenario: each student's server by name, with its domain, address,
 users and the mail client installed, and the teacher's DNS server."""
 
-import json
 import os
 import pathlib
 import subprocess
@@ -13,7 +12,7 @@ import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 
-from mailtests import install_probe, lab_ca_file  # noqa: E402  pylint: disable=wrong-import-position
+from mailtests import class_inventory as read_class_inventory, install_probe, lab_ca_file  # noqa: E402  pylint: disable=wrong-import-position
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 SCENARIO = pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
@@ -27,24 +26,10 @@ def scenario_vars(path):
     return yaml.safe_load((SCENARIO / path).read_text(encoding="utf-8"))
 
 
-def unsafe_free(value):
-    """A value of ansible-inventory's JSON without the markers of unsafe strings (ansible-core 2.19)."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return unsafe_free(value["__ansible_unsafe"])
-        return {key: unsafe_free(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unsafe_free(item) for item in value]
-    return value
-
-
 @pytest.fixture(scope="session")
 def class_inventory():
     """ansible-inventory --list of the class's list alone (the plugin's hosts, groups and variables)."""
-    listed = subprocess.run([str(pathlib.Path(sys.executable).with_name("ansible-inventory")), "-i", str(CLASS_INVENTORY), "--list"],
-                            env=dict(os.environ, ANSIBLE_INVENTORY_UNPARSED_FAILED="1"), capture_output=True, text=True,
-                            timeout=120, check=True)
-    return unsafe_free(json.loads(listed.stdout))
+    return read_class_inventory(CLASS_INVENTORY)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ Self-contained (the scenario's conftest.py is not needed): the class comes from 
 read by the classroom inventory plugin, and the hosts from Molecule's inventory."""
 
 import functools
-import json
 import os
 import pathlib
 import re
@@ -19,6 +18,10 @@ import time
 import pytest
 import testinfra
 import yaml
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
+
+from mailtests import class_inventory  # noqa: E402  pylint: disable=wrong-import-position
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 SCENARIO = pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
@@ -35,23 +38,9 @@ CACHE_LOG = "/var/log/apt-cacher-ng/apt-cacher.log"
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 
 
-def unsafe_free(value):
-    """A value of ansible-inventory's JSON without the markers of unsafe strings (ansible-core 2.19)."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return unsafe_free(value["__ansible_unsafe"])
-        return {key: unsafe_free(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unsafe_free(item) for item in value]
-    return value
-
-
 def class_list():
     """(teacher's inventory name, classroom_teacher, classroom_students) from the scenario's list."""
-    listed = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(CLASS_INVENTORY), "--list"],
-                            env=dict(os.environ, ANSIBLE_INVENTORY_UNPARSED_FAILED="1"), capture_output=True, text=True,
-                            timeout=120, check=True)
-    inventory = unsafe_free(json.loads(listed.stdout))
+    inventory = class_inventory(CLASS_INVENTORY)
     name = inventory["teacher"]["hosts"][0]
     hostvars = inventory["_meta"]["hostvars"][name]
     return name, hostvars["classroom_teacher"], hostvars["classroom_students"]
