@@ -26,7 +26,7 @@ from ansible_collections.tkj.mailserver.plugins.module_utils._mail_session impor
 from ansible_collections.tkj.mailserver.plugins.module_utils._webmail_check import WebmailChecks
 
 # The service behind each port, for the fix of a port that does not answer.
-SERVICES = {25: "postfix", 587: "postfix", 993: "dovecot", 995: "dovecot", 443: "nginx"}
+SERVICES = {25: "postfix", 465: "postfix", 587: "postfix", 110: "dovecot", 143: "dovecot", 993: "dovecot", 995: "dovecot", 443: "nginx"}
 
 
 class MailCheck(MessageChecks, MailboxChecks, WebmailChecks):

@@ -21,9 +21,10 @@ def both(english, indonesian):
 
 def same_place(location):
     """Whether Dovecot's mail location is the Maildir Postfix's home_mailbox = Maildir/ fills."""
-    driver, _colon, path = location.partition(":")
-    path = path.split(":")[0].rstrip("/")
-    return driver == "maildir" and path in ("~/Maildir", "%h/Maildir", "%{home}/Maildir")
+    driver, _colon, rest = location.partition(":")
+    parts = rest.split(":")
+    inbox_elsewhere = any(part.upper().startswith("INBOX=") for part in parts[1:])
+    return driver == "maildir" and parts[0].rstrip("/") in ("~/Maildir", "%h/Maildir", "%{home}/Maildir") and not inbox_elsewhere
 
 
 class MailboxChecks:
@@ -67,14 +68,17 @@ class MailboxChecks:
                 "Di %s: tambahkan %s ke mydestination (sudo dpkg-reconfigure postfix, \"Other destinations\"; atau sudo postconf -e "
                 "'mydestination = $myhostname, %s, localhost'), lalu sudo systemctl reload postfix." % (self.server, self.domain, self.domain)))
         lmtp = "lmtp" in postfix.get("mailbox_transport", "")
-        if not lmtp and postfix.get("home_mailbox", "").rstrip("/") != "Maildir":
+        command = postfix.get("mailbox_command", "")
+        if lmtp or command:
+            pass  # Postfix hands local mail to Dovecot's LMTP or to a command, which decides where it goes
+        elif postfix.get("home_mailbox", "").rstrip("/") != "Maildir":
             problems.append("Postfix delivers to %s (home_mailbox = %s), Dovecot reads %s" % (
                 "/var/mail" if not postfix.get("home_mailbox") else "~/" + postfix["home_mailbox"],
                 postfix.get("home_mailbox", ""), location))
             fixes.append(both(
                 "On %s: sudo postconf -e home_mailbox=Maildir/ and sudo systemctl reload postfix." % self.server,
                 "Di %s: sudo postconf -e home_mailbox=Maildir/ lalu sudo systemctl reload postfix." % self.server))
-        elif not lmtp and not same_place(location):
+        elif not same_place(location):
             problems.append("Postfix delivers to ~/Maildir/, Dovecot reads %s" % location)
             fixes.append(both(
                 "On %s, in /etc/dovecot/conf.d/10-mail.conf: mail_location = maildir:~/Maildir (Dovecot 2.4: mail_driver = "
@@ -90,4 +94,4 @@ class MailboxChecks:
             self.rows.append(row("Mailbox", FAILED, "; ".join(problems), " ".join(fixes)))
         else:
             self.rows.append(row("Mailbox", OK, "Postfix delivers %s, Dovecot reads %s; each user owns ~/Maildir" % (
-                "through Dovecot's LMTP" if lmtp else "to ~/Maildir/", location)))
+                "through Dovecot's LMTP" if lmtp else "through %s" % command if command else "to ~/Maildir/", location)))

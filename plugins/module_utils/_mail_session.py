@@ -66,7 +66,7 @@ class MessageChecks:
             with pinned(self.mail_host, self.address):
                 self.read_back(recipient, subject)
         except (OSError, smtplib.SMTPException, imaplib.IMAP4.error, poplib.error_proto, ValueError) as error:
-            detail, fix = self.explain(error, getattr(error, "port", 587))
+            detail, fix = self.explain(error, getattr(error, "port", self.submission_port()))
             self.rows.append(row("Message", FAILED, "%s: %s" % (route, detail), fix))
             return
         except LookupError as error:
@@ -156,7 +156,7 @@ class MessageChecks:
             self.submit(sender, receiver.email(reader), subject, "A class test message of tkj.mailserver.check, from %s to %s" % (
                 self.server, receiver.server))
         except (OSError, smtplib.SMTPException, ValueError) as error:
-            detail, fix = self.explain(error, 587)
+            detail, fix = self.explain(error, self.submission_port())
             self.rows.append(row("Class mail", FAILED, "%s: not sent: %s" % (route, detail), fix))
             return
         try:

@@ -35,6 +35,25 @@ TLS_FIX = both(
     "sertifikat dari CA yang mereka percayai (tkj.mailserver.site membuatnya dari CA kelas; impor lab-ca.crt ke Thunderbird).")
 
 
+# The Indonesian of the fixes the tutorial profile shares with the site profile, by the check's row.
+INDONESIAN = {
+    "Services": "Di {server}: jalankan layanan yang mati dengan sudo systemctl start NAMA; sudo journalctl -u NAMA -n 30 "
+                "menunjukkan kenapa ia berhenti.",
+    "DNS": "Tentukan alamat server DNS di check_dns_servers (alamat server DNS guru di kelas).",
+    "DNS MX": "Perbaiki record MX zona {domain} di server DNS-nya: @ IN MX 10 {mail_host}. lalu sudo rndc reload {domain}.",
+    "DNS A": "Tambahkan record A untuk {mail_host} di zona {domain} (mail IN A <alamat server>), lalu sudo rndc reload {domain}.",
+    "SMTP 25": "Di {server}: sudo systemctl status postfix; Postfix harus berjalan dan port 25 tidak boleh ditutup firewall "
+               "(sudo nft list ruleset).",
+    "IMAP": "Di {server}: sudo systemctl status dovecot; Dovecot harus berjalan, port-nya tidak ditutup firewall, dan login "
+            "memakai user dan password dari lembar siswa.",
+    "Message": "Di {server}: sudo journalctl -u postfix -u dovecot -n 30 menunjukkan di mana email berhenti; sudo postqueue -p "
+               "menampilkan email yang masih menunggu.",
+    "Class mail": "Email ke server teman tidak sampai: di {server}, sudo postqueue -p menunjukkan alasannya; periksa MX dan A "
+                  "domain teman dengan dig.",
+    "Open relay": "Server tidak menjawab di port 25: di {server}, sudo systemctl status postfix.",
+}
+
+
 def unverified():
     """TLS that does not check the certificate: the tutorial's snakeoil one is self-signed."""
     context = ssl.create_default_context()
@@ -197,8 +216,8 @@ class TutorialCheck(MailCheck):
                         else:
                             session.quit()
             except CONNECT_ERRORS as error:
-                self.rows.append(row("%s %d" % (name, getattr(error, "port", 0) or self.ways.get(kind, 0)), FAILED,
-                                     *self.explain(error, getattr(error, "port", 993))))
+                port = getattr(error, "port", None) or self.ways.get(kind) or (993 if kind == "imap" else 995)
+                self.rows.append(row("%s %d" % (name, port), FAILED, *self.explain(error, port)))
                 continue
             weak = port in self.weak or port in (143, 110)
             fix = TLS_FIX if port in self.weak else both(
@@ -225,6 +244,15 @@ class TutorialCheck(MailCheck):
     def submission_port(self):
         return 587 if self.logged_in_587 else 25
 
+    def run(self):
+        """Every check; each fix of a row that did not pass in English and in Bahasa Indonesia."""
+        rows = super().run()
+        fields = {"server": self.server, "domain": self.domain, "mail_host": self.mail_host}
+        for item in rows:
+            if item["status"] != OK and item["fix"] and "[ID]" not in item["fix"]:
+                item["fix"] = both(item["fix"], indonesian(item["check"], fields))
+        return rows
+
     def submit(self, sender, to, subject, text):
         """Over 587 with a login when the server offers it, else over 25 as the tutorial's clients do."""
         if self.logged_in_587:
@@ -238,6 +266,12 @@ class TutorialCheck(MailCheck):
                 session.sendmail(self.email(sender), [to], body)
             finally:
                 session.close()
+
+
+def indonesian(check, fields):
+    """The Indonesian of a shared fix, by its row's check (IMAP and POP3 rows share theirs)."""
+    key = "IMAP" if check.startswith(("IMAP", "POP3")) else check
+    return INDONESIAN.get(key, "Baca kolom 'What the check saw' dan ikuti perbaikan berbahasa Inggris di atas.").format(**fields)
 
 
 def _start_tls(session, context):

@@ -47,16 +47,17 @@ def postfix_delivery(run):
 
 
 def dovecot_location(run):
-    """Where Dovecot reads mail, as Dovecot 2.3 writes it (maildir:~/Maildir); on Dovecot 2.4 made
-    from mail_driver and mail_path (2.4 prints an empty mail_location). Empty when doveconf is missing or refuses its configuration."""
+    """Where Dovecot reads mail, as Dovecot 2.3 writes it (maildir:~/Maildir, :INBOX=PATH when the
+    INBOX is elsewhere); on Dovecot 2.4 made from mail_driver, mail_path and mail_inbox_path (2.4
+    prints an empty mail_location). Empty when doveconf is missing or refuses its configuration."""
     rc, out, _err = run(["doveconf", "-h", "mail_location"])
     if rc == 0 and out.strip():
         return out.strip()
-    rc, out, _err = run(["doveconf", "-h", "mail_driver", "mail_path"])
+    rc, out, _err = run(["doveconf", "-h", "mail_driver", "mail_path", "mail_inbox_path"])
     if rc != 0:
         return ""
-    values = out.strip().split("\n")
-    return ":".join(value.strip() for value in values if value.strip())
+    values = [value.strip() for value in out.split("\n")] + ["", "", ""]
+    return ":".join([values[0], values[1]] + (["INBOX=" + values[2]] if values[2] else []))
 
 
 def maildirs(users, getpwnam=pwd.getpwnam, stat=os.stat):

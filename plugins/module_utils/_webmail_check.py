@@ -10,6 +10,7 @@ Python's urllib does the talking, so this too runs on any host with Python 3."""
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import re
 import urllib.error
@@ -72,8 +73,8 @@ class WebmailChecks:
         try:
             with pinned(name, addresses[0]):
                 detail = self.login_to_webmail(name, user)
-        except ValueError as error:
-            self.rows.append(row("Webmail", FAILED, str(error), (
+        except (ValueError, http.client.HTTPException) as error:
+            self.rows.append(row("Webmail", FAILED, str(error) or type(error).__name__, (
                 "Roundcube logs in to Dovecot over IMAPS with the user's password and checks its certificate (webmail_ca_file): "
                 "on %s, sudo tail -n 30 /var/log/roundcube/errors.log says why." % self.server)))
             return

@@ -35,8 +35,8 @@ def params(**extra):
 
 
 def test_the_profile_chooses_the_check():
-    assert type(checker(params())) is TutorialCheck
-    assert type(checker(params(profile="site"))) is MailCheck
+    assert isinstance(checker(params()), TutorialCheck)
+    assert not isinstance(checker(params(profile="site")), TutorialCheck) and isinstance(checker(params(profile="site")), MailCheck)
 
 
 def test_a_closed_587_is_a_warning_that_teaches_submission_in_both_languages():
@@ -106,3 +106,18 @@ def test_no_webmail_name_no_row_and_a_name_without_address_fails():
     check.resolve = resolve
     check.check_webmail()
     assert check.rows[-1]["status"] == FAILED and "DNS gives no address for webmail.other.lab" in check.rows[-1]["detail"]
+
+
+def test_every_fix_the_tutorial_profile_shows_is_in_both_languages(monkeypatch):
+    """The rows it shares with the site profile get their Indonesian too (the faults' rows among them)."""
+    check = TutorialCheck(params(), resolve=resolve)
+    shared = [row("Services", FAILED, "murid01: dovecot is inactive", "On murid01: sudo systemctl start dovecot."),
+              row("DNS MX", FAILED, "MX 10 mailx.murid01.lab.", "Give the zone murid01.lab the record @ IN MX 10 mail."),
+              row("POP3 110", FAILED, "nothing listens", "On murid01: sudo systemctl status dovecot."),
+              row("Mailbox", FAILED, "owned by root", "x [ID] y"), row("DNS A", OK, "fine")]
+    monkeypatch.setattr(MailCheck, "run", lambda self: self.rows.extend(shared) or self.rows)
+    rows = check.run()
+    assert all("[ID]" in item["fix"] for item in rows if item["status"] != OK)
+    assert "Di murid01: jalankan layanan" in rows[0]["fix"] and "zona murid01.lab" in rows[1]["fix"]
+    assert "sudo systemctl status dovecot; Dovecot harus berjalan" in rows[2]["fix"] and rows[3]["fix"] == "x [ID] y"
+    assert rows[4]["fix"] == ""

@@ -36,8 +36,13 @@ def fake_run(answers):
 
 
 def test_dovecot_2_4_location_is_made_from_driver_and_path():
-    run = fake_run({("doveconf", "-h", "mail_location"): (0, "\n"), ("doveconf", "-h", "mail_driver"): (0, "maildir\n~/Maildir\n")})
+    run = fake_run({("doveconf", "-h", "mail_location"): (0, "\n"), ("doveconf", "-h", "mail_driver"): (0, "maildir\n~/Maildir\n\n")})
     assert state.dovecot_location(run) == "maildir:~/Maildir"
+    # Debian 13's own mail_inbox_path left in: the INBOX is still /var/mail's.
+    run = fake_run({("doveconf", "-h", "mail_location"): (0, "\n"),
+                    ("doveconf", "-h", "mail_driver"): (0, "maildir\n~/Maildir\n/var/mail/%{user}\n")})
+    assert state.dovecot_location(run) == "maildir:~/Maildir:INBOX=/var/mail/%{user}"
+    assert not same_place(state.dovecot_location(run))
     run = fake_run({("doveconf", "-h", "mail_location"): (0, "maildir:~/Maildir\n")})
     assert state.dovecot_location(run) == "maildir:~/Maildir"
     assert state.dovecot_location(fake_run({})) == ""
@@ -99,6 +104,9 @@ def test_the_mailbox_row_names_each_cause_and_its_fix_in_both_languages():
     assert "/home/ani/Maildir is owned by root, not ani" in item["detail"] and "sudo chown -R ani:ani /home/ani/Maildir" in item["fix"]
     no_maildir = dict(GOOD, postfix=dict(GOOD["postfix"], home_mailbox=""))
     assert "home_mailbox=Maildir/" in diagnosis(no_maildir).rows[0]["fix"]
+    # A mailbox_command decides where mail goes: home_mailbox is not what counts then.
+    command = dict(GOOD, postfix=dict(GOOD["postfix"], home_mailbox="", mailbox_command="/usr/lib/dovecot/deliver"))
+    assert diagnosis(command).rows[0]["status"] == OK and "through /usr/lib/dovecot/deliver" in diagnosis(command).rows[0]["detail"]
     assert diagnosis({}).rows == []
     # The tutorial's default destinations: mail.DOMAIN, not DOMAIN.
     loops = dict(GOOD, postfix=dict(GOOD["postfix"], mydestination="siswa01, mail.siswa01.lab, localhost.localdomain, localhost"))
