@@ -90,6 +90,11 @@ def test_the_class_report_passes_when_every_student_mails_the_next(run_check, br
     assert {line["server"] for line in lines} == {"siswa01", "siswa02", "siswa03"}
     assert all(line["result"] == "OK" for line in lines if line["check"] == "Class mail") and len(lines) > 3 * 5
     assert {line["date"] for line in lines} == {date.today().isoformat()}
+    # Each student's Roundcube, logged in to through its own form (webmail.DOMAIN, the class CA verified).
+    webmail = {line["server"]: line for line in lines if line["check"] == "Webmail"}
+    assert sorted(webmail) == ["siswa01", "siswa02", "siswa03"], lines
+    for name, line in webmail.items():
+        assert line["result"] == "OK" and line["seen"].startswith("https://webmail.%s.lab/: login as ani, the mailbox opened" % name), line
     # The page as a teacher's browser shows it.
     browser.get(html_file.as_uri())
     assert browser.find_element(By.TAG_NAME, "h1").text == "Laporan kelas (class report) %s" % date.today().isoformat()
