@@ -110,9 +110,13 @@ changelog: venv collection-path
 	grep -qxF '  $(VERSION):' changelogs/changelog.yaml || antsibull-changelog release --version $(VERSION)
 	antsibull-changelog generate --refresh-fragments
 
-# A timing line after each scenario (and each step of make test): where the suite's time goes.
+# A timing line after each scenario (and each step of make test): where the suite's time goes. A
+# failed scenario's failures are printed again at the end (CI keeps only the end of the output,
+# after the destroy step), from its log in build/molecule-SCENARIO.log.
 molecule: venv collection-path image galaxy browser
-	for scenario in $(SCENARIOS); do start=$$(date +%s); molecule test -s $$scenario; \
+	for scenario in $(SCENARIOS); do start=$$(date +%s); \
+	  if ! molecule test -s $$scenario 2>&1 | tee build/molecule-$$scenario.log; then \
+	    echo "=== $$scenario failed; its failures:"; grep -a -A25 -E 'fatal: |FAILED! |^E  |^FAILED |failed=[1-9]' build/molecule-$$scenario.log | tail -120; exit 1; fi; \
 	  echo "timing: molecule $$scenario $$(( $$(date +%s) - start )) s"; done
 
 # The README's command blocks as written, with ansible-core 2.14 (from a clone) and 2.19 (from the tarball).
