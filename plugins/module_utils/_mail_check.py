@@ -357,6 +357,7 @@ class MailCheck(MessageChecks, MailboxChecks, WebmailChecks):
         self.check_certificate()
         self.check_mailbox()
         self.check_message()
+        self.check_queue()
         self.check_webmail()
         self.check_class_mail()
         self.check_records()

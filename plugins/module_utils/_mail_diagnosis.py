@@ -11,7 +11,21 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import FAILED, OK, row
+from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import FAILED, OK, WARNING, row
+
+# What a deferred message's reason means, and its fix: (pattern, English, Indonesian).
+QUEUE_FIXES = (
+    (r"SASL authentication failed|authentication failed",
+     "The relay host refused the login: correct postfix_relayhost_user and postfix_relayhost_password (they are in "
+     "/etc/postfix/tkj_relay_password), run tkj.mailserver.site again, then sudo postqueue -f.",
+     "Relay host menolak login: perbaiki postfix_relayhost_user dan postfix_relayhost_password, jalankan lagi "
+     "tkj.mailserver.site, lalu sudo postqueue -f."),
+    (r"certificate|TLS is required|TLS",
+     "TLS to the next server failed or its certificate was not trusted: check postfix_relayhost_ca_file (or "
+     "postfix_tls_ca_file in the lab) and the server's name, then sudo postqueue -f.",
+     "TLS ke server berikutnya gagal atau sertifikatnya tidak dipercaya: periksa postfix_relayhost_ca_file (atau "
+     "postfix_tls_ca_file di lab) dan nama servernya, lalu sudo postqueue -f."),
+)
 
 
 def both(english, indonesian):
@@ -49,6 +63,22 @@ class MailboxChecks:
             "Di %s firewall menutup port %d: %s. Hapus aturan itu (sudo nft list ruleset menampilkannya; "
             "sudo nft delete table inet NAMA, atau sudo iptables -D ... untuk aturan iptables)." % (
                 self.server, port, "; ".join(rules)))
+
+    def check_queue(self):
+        """Mail the server holds back, and why (the most frequent reasons Postfix gives)."""
+        found = self.state().get("queue")
+        if not found:
+            return
+        if not found.get("deferred"):
+            self.rows.append(row("Queue", OK, "no deferred mail"))
+            return
+        reasons = [reason for reason, _count in found["reasons"]]
+        fixes = [both(english, indonesian) for pattern, english, indonesian in QUEUE_FIXES
+                 if any(re.search(pattern, reason) for reason in reasons)][:1]
+        self.rows.append(row("Queue", WARNING, "%d message(s) deferred on %s: %s" % (
+            found["deferred"], self.server, "; ".join("%s (%d)" % (reason, count) for reason, count in found["reasons"])),
+            fixes[0] if fixes else both("sudo mailq lists them and sudo postqueue -f tries again once the cause is fixed.",
+                                        "sudo mailq menampilkannya dan sudo postqueue -f mencoba lagi setelah penyebabnya diperbaiki.")))
 
     def check_mailbox(self):
         """Postfix delivers local mail where Dovecot reads it, into a Maildir the user owns."""

@@ -13,6 +13,7 @@ installed yet."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import re
@@ -94,6 +95,28 @@ def firewall(run):
     return rules
 
 
+def queue(run):
+    """The mail Postfix holds back (postqueue -j): {deferred: how many messages, reasons: [[reason, recipients], ...]},
+    the most frequent reasons first, at most three (Postfix's delay_reason, such as a relay's refused login)."""
+    rc, out, _err = run(["postqueue", "-j"])
+    if rc != 0:
+        return {"deferred": 0, "reasons": []}
+    deferred, reasons = 0, {}
+    for line in out.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if message.get("queue_name") != "deferred":
+            continue
+        deferred += 1
+        for recipient in message.get("recipients", []):
+            reason = " ".join(str(recipient.get("delay_reason", "")).split())
+            reasons[reason] = reasons.get(reason, 0) + 1
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))[:3]
+    return {"deferred": deferred, "reasons": [list(item) for item in ranked]}
+
+
 def read(run, units, users):
     """Everything the check uses: ``run(argv)`` gives (rc, stdout, stderr) and (rc 127) for a tool
     that is missing; ``units`` are the systemd units to ask about; ``users`` the mail users' names."""
@@ -103,4 +126,5 @@ def read(run, units, users):
         "dovecot_location": dovecot_location(run),
         "maildirs": maildirs(users),
         "firewall": firewall(run),
+        "queue": queue(run),
     }

@@ -82,6 +82,14 @@ firewall:
   type: list
   elements: str
   sample: ["tcp dport 25 drop"]
+queue:
+  description:
+    - The mail Postfix holds back (C(postqueue -j)), how many messages are deferred and why, the most frequent reasons
+      first (at most three, each with its number of recipients).
+  returned: always
+  type: dict
+  version_added: 0.14.0
+  sample: {deferred: 1, reasons: [["SASL authentication failed; server smtp.relay.test said 535 5.7.8 ...", 1]]}
 """
 
 from ansible.module_utils.basic import AnsibleModule

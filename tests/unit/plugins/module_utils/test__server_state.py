@@ -11,7 +11,7 @@ import os
 import types
 
 from ansible_collections.tkj.mailserver.plugins.module_utils import _server_state as state
-from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import FAILED, OK
+from ansible_collections.tkj.mailserver.plugins.module_utils._check_report import FAILED, OK, WARNING
 from ansible_collections.tkj.mailserver.plugins.module_utils._mail_check import MailCheck
 from ansible_collections.tkj.mailserver.plugins.module_utils._mail_diagnosis import same_place
 
@@ -120,3 +120,39 @@ def test_a_port_stopped_by_the_firewall_gets_that_rule_as_its_fix():
     assert "no answer" in detail and "the firewall stops port 25: tcp dport 25 drop" in fix and "[ID]" in fix
     _detail, fix = check.explain(TimeoutError("timed out"), 993)
     assert "Open port 993 in the firewall between here" in fix
+
+
+QUEUE = "\n".join([
+    '{"queue_name": "deferred", "queue_id": "A1", "recipients": [{"address": "x@foo.invalid", "delay_reason": '
+    '"SASL authentication failed; server smtp.relay.test[172.30.37.11] said: 535 5.7.8 Error:  authentication failed"}]}',
+    '{"queue_name": "deferred", "queue_id": "A2", "recipients": [{"address": "y@foo.invalid", "delay_reason": '
+    '"SASL authentication failed; server smtp.relay.test[172.30.37.11] said: 535 5.7.8 Error:  authentication failed"}, '
+    '{"address": "z@bar.invalid", "delay_reason": "connect to bar.invalid: Connection timed out"}]}',
+    '{"queue_name": "active", "queue_id": "A3", "recipients": [{"address": "w@foo.invalid"}]}',
+    "not json"])
+
+
+def test_the_queue_counts_deferred_messages_and_ranks_their_reasons():
+    found = state.queue(fake_run({("postqueue", "-j"): (0, QUEUE)}))
+    assert found["deferred"] == 2
+    assert found["reasons"] == [["SASL authentication failed; server smtp.relay.test[172.30.37.11] said: 535 5.7.8 Error: "
+                                 "authentication failed", 2], ["connect to bar.invalid: Connection timed out", 1]]
+    assert state.queue(fake_run({})) == {"deferred": 0, "reasons": []}
+
+
+def queue_rows(server_state):
+    check = diagnosis({})
+    check.p["server_state"] = server_state
+    check.check_queue()
+    return check.rows
+
+
+def test_the_queue_row_says_why_mail_waits_and_what_to_fix():
+    assert queue_rows({"queue": {"deferred": 0, "reasons": []}})[0]["status"] == OK
+    found = state.queue(fake_run({("postqueue", "-j"): (0, QUEUE)}))
+    item = queue_rows({"queue": found})[0]
+    assert item["status"] == WARNING and "2 message(s) deferred on siswa01" in item["detail"] and "535 5.7.8" in item["detail"]
+    assert "postfix_relayhost_password" in item["fix"] and "[ID]" in item["fix"]
+    other = queue_rows({"queue": {"deferred": 1, "reasons": [["connect to bar.invalid: Connection timed out", 1]]}})[0]
+    assert "postqueue -f" in other["fix"] and "relay" not in other["fix"]
+    assert queue_rows({}) == []
