@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import pathlib
+import re
 import shlex
 import subprocess
 import sys
@@ -105,3 +106,27 @@ def class_inventory(path):
                             env=dict(os.environ, ANSIBLE_INVENTORY_UNPARSED_FAILED="1"), capture_output=True, text=True,
                             timeout=120, check=True)
     return unsafe_free(json.loads(listed.stdout))
+
+
+# tkj.mailserver.check's tables, as ansible-core's default callback prints them with
+# ANSIBLE_CALLBACK_RESULT_FORMAT=json: ok: [HOST] => {"msg": [the table's lines]}
+TABLE = re.compile(r'^ok: \[([^\]]+)\] => \{\s*"msg": (\[.*?\])\s*\}$', re.MULTILINE | re.DOTALL)
+
+
+def tables(output):
+    """The tables the run printed, {mail server: [line, ...]}, each row's wrapped lines joined into one."""
+    found = {}
+    for match in TABLE.finditer(output):
+        lines = []
+        for line in json.loads(match.group(2)):
+            if line.startswith(" " * 22) and lines:
+                lines[-1] += " " + line.strip()
+            else:
+                lines.append(line)
+        found[match.group(1)] = lines
+    return found
+
+
+def has_row(table, check, status, detail):
+    """Whether ``table`` has the row of ``check`` with ``status`` whose text starts with ``detail``."""
+    return any(line.startswith("%-12s %-8s %s" % (check, status, detail)) for line in table)

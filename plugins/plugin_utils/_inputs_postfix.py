@@ -12,6 +12,7 @@ networks by the network_check filter's, the zones by the mx_targets and address_
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from ansible_collections.tkj.mailserver.plugins.filter.dns import address_names, mx_targets
@@ -26,6 +27,8 @@ FQDN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.
 GUARDED_SETTINGS = ("mynetworks", "mynetworks_style", "relay_domains", "smtpd_relay_restrictions", "smtpd_recipient_restrictions",
                     "smtpd_client_restrictions", "smtpd_sender_restrictions", "smtpd_sender_login_maps", "smtpd_tls_auth_only",
                     "smtpd_sasl_auth_enable", "smtpd_tls_security_level")
+# Debian's trusted CAs in one file (the ca-certificates package), the relay host's default.
+DEBIAN_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 def mail_domains(values):
@@ -43,8 +46,10 @@ def alias_plan(values):
 
 
 def tls_paths(values):
-    """The TLS files that must exist on the host."""
-    return own_files(values["postfix_tls_cert_file"], values["postfix_tls_key_file"], values["postfix_tls_ca_file"])
+    """The TLS files that must exist on the host: the server's own, and the relay host's CAs unless they are
+    Debian's bundle (the role installs ca-certificates, which writes it, with a relay host)."""
+    relay_ca = values["postfix_relayhost_ca_file"] if values["postfix_relayhost"] and values["postfix_relayhost_ca_file"] != DEBIAN_CA_BUNDLE else ""
+    return own_files(values["postfix_tls_cert_file"], values["postfix_tls_key_file"], values["postfix_tls_ca_file"], relay_ca)
 
 
 def host_queries(values):
@@ -101,6 +106,37 @@ def name_errors(values, plan):
         errors.append("postfix_dovecot_lmtp is on (Dovecot delivers, for its quota), and Dovecot does not deliver to root: set "
                       "postfix_root_recipient to the user who reads root's, postmaster@ and abuse@ mail (for example your own user).")
     return errors
+
+
+def relayhost_errors(values):
+    """The relay host: a name or address, a port, a login that is whole, and not with lab isolation. The
+    password is never part of a message."""
+    relayhost, user, password = values["postfix_relayhost"], values["postfix_relayhost_user"], values["postfix_relayhost_password"]
+    port = int(values["postfix_relayhost_port"])
+    errors = []
+    if relayhost and not (FQDN.match(relayhost) or is_address(relayhost)):
+        errors.append("postfix_relayhost '%s' must be the relay's host name or address alone, such as smtp.provider.example (no "
+                      "brackets, no port: the port is postfix_relayhost_port)." % relayhost)
+    if not 0 < port < 65536:
+        errors.append("postfix_relayhost_port (%d) must be a port number; providers offer 587 (submission)." % port)
+    if bool(user) != bool(password) or (user and not relayhost):
+        errors.append("postfix_relayhost_user and postfix_relayhost_password go together, with postfix_relayhost: set all three "
+                      "for a relay that wants a login, only postfix_relayhost for one that does not, or none.")
+    if any(char.isspace() for char in user) or any(char in "\r\n" for char in password):
+        errors.append("postfix_relayhost_user must not contain white space, nor postfix_relayhost_password a line break.")
+    if relayhost and values["postfix_lab_isolation"]:
+        errors.append("postfix_relayhost is set and postfix_lab_isolation is on, which keeps mail inside the lab: a relay host is for "
+                      "a real site. Turn postfix_lab_isolation off, or leave postfix_relayhost empty.")
+    return errors
+
+
+def is_address(text):
+    """Whether ``text`` is an IPv4 or IPv6 address."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def limit_errors(values):
@@ -168,6 +204,7 @@ def check(values, host, hostname):
         errors.append("postfix_aliases or postfix_root_recipient send mail to %s, which is no mail user (dovecot_users), no alias and "
                       "no account on %s: add the user to dovecot_users, or correct the name." % (", ".join(missing_users), hostname))
     errors += limit_errors(values)
+    errors += relayhost_errors(values)
     if host["missing"]:
         errors.append(missing_message(host["missing"], hostname, "postfix"))
     errors += dns_errors(values)

@@ -2,20 +2,16 @@
 against the lab from the client container: it passes on the working lab, and with Dovecot stopped
 on one mail server it fails with a table that says what is wrong and how to fix it."""
 
-import json
 import os
-import re
 import subprocess
 
 import pytest
 
 from conftest import ANSIBLE_PLAYBOOK, INVENTORY
-from mailtests import maildir_files_with, wait_for
+from mailtests import has_row, maildir_files_with, tables, wait_for
 
 CHECK = "tkj.mailserver.check"
 MAIL_SERVERS = ("mail-alpha", "mail-beta")
-# The debug task's output: ok: [HOST] => {"msg": [the table's lines]}
-TABLE = re.compile(r'^ok: \[([^\]]+)\] => \{\s*"msg": (\[.*?\])\s*\}$', re.MULTILINE | re.DOTALL)
 
 
 def run_check(dns_address):
@@ -27,25 +23,6 @@ def run_check(dns_address):
                              "-e", '{"check_dns_servers": ["%s"]}' % dns_address], env=env,
                             capture_output=True, text=True, timeout=600, check=False)
     return result.returncode, result.stdout + result.stderr
-
-
-def tables(output):
-    """The tables the run printed, {mail server: [line, ...]}, each row's wrapped lines joined into one."""
-    found = {}
-    for match in TABLE.finditer(output):
-        lines = []
-        for line in json.loads(match.group(2)):
-            if line.startswith(" " * 22) and lines:
-                lines[-1] += " " + line.strip()
-            else:
-                lines.append(line)
-        found[match.group(1)] = lines
-    return found
-
-
-def has_row(table, check, status, detail):
-    """Whether ``table`` has the row of ``check`` with ``status`` whose text starts with ``detail``."""
-    return any(line.startswith("%-12s %-8s %s" % (check, status, detail)) for line in table)
 
 
 def test_check_passes_against_the_lab_and_leaves_no_test_message(servers, dns):

@@ -123,3 +123,31 @@ def test_the_host_is_read_in_one_command_that_answers_per_item(tmp_path):
     assert [line.split(":")[0] for line in state["accounts"]] == ["root"]
     assert state["missing"] == [str(tmp_path / "gone.pem")] and state["unresolved"] == []
     assert host_command({"accounts": [], "files": []}) is None
+
+
+RELAY = {"postfix_relayhost": "smtp.relay.test", "postfix_relayhost_user": "sekolah", "postfix_relayhost_password": "s3cret pass",
+         "postfix_lab_isolation": False}
+
+
+def test_a_relay_host_with_a_login_passes_and_its_default_cas_are_not_looked_for():
+    assert errors_of(**RELAY) == []
+    assert postfix.tls_paths(values(**RELAY)) == []
+    assert postfix.tls_paths(values(**RELAY, postfix_relayhost_ca_file="/etc/ssl/relay-ca.pem")) == ["/etc/ssl/relay-ca.pem"]
+    without_login = dict(RELAY)
+    without_login.update(postfix_relayhost="192.0.2.25", postfix_relayhost_user="", postfix_relayhost_password="")
+    assert errors_of(**without_login) == []
+
+
+@pytest.mark.parametrize(("changes", "named"), [
+    ({"postfix_relayhost": "[smtp.relay.test]:587"}, "no brackets, no port"),
+    ({"postfix_relayhost_port": 0}, "postfix_relayhost_port (0)"),
+    ({"postfix_relayhost_password": ""}, "go together"),
+    ({"postfix_relayhost": "", "postfix_relayhost_user": "sekolah"}, "go together"),
+    ({"postfix_relayhost_user": "sekolah x"}, "white space"),
+    ({"postfix_relayhost_password": "a\nb"}, "line break"),
+    ({"postfix_lab_isolation": True}, "keeps mail inside the lab"),
+])
+def test_a_wrong_relay_host_is_refused_by_name_and_never_shows_the_password(changes, named):
+    errors = errors_of(**dict(RELAY, **changes))
+    assert len(errors) == 1 and named in errors[0]
+    assert "s3cret" not in errors[0]
