@@ -42,14 +42,33 @@ def outputs(values, _host):
     return {"installs": [values["tls_cert_file"], values["tls_key_file"]] + ([values["tls_ca_file"]] if mode == "lab_ca" else [])}
 
 
+def acme_errors(values):
+    """An ACME CA: its directory over HTTPS, an address or none, and names it can check over HTTP-01 (no
+    wildcard, no address)."""
+    errors = []
+    directory, email = str(values["tls_acme_directory"]), str(values["tls_acme_email"])
+    if not directory.startswith("https://") or " " in directory:
+        errors.append("tls_acme_directory '%s' must be the ACME CA's directory URL over HTTPS, for example "
+                      "https://acme-v02.api.letsencrypt.org/directory (Let's Encrypt)." % directory)
+    if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+        errors.append("tls_acme_email '%s' must be an address such as admin@smk-nida.sch.id, or empty." % email)
+    unreachable = [str(name) for name in values["tls_names"] if str(name).startswith("*") or re.match(r"^[0-9.]+$|:", str(name))]
+    if unreachable:
+        errors.append("tls_mode is acme and tls_names has %s: the CA checks each name over HTTP on port 80 (HTTP-01), which works "
+                      "for host names only, no wildcard and no address." % ", ".join(unreachable))
+    return errors
+
+
 def check(values, _host, _hostname):
     """Every check of the role's settings: (errors, warnings)."""
     errors = []
     mode, names = values["tls_mode"], values["tls_names"]
     bad = [name for name in names if not HOST_NAME.match(str(name))]
-    if mode not in ("lab_ca", "own", "snakeoil") or (mode != "snakeoil" and not names) or bad:
-        errors.append("tls_mode must be lab_ca, own or snakeoil (it is %s), and tls_names the names clients use for this server, "
+    if mode not in ("lab_ca", "own", "snakeoil", "acme") or (mode != "snakeoil" and not names) or bad:
+        errors.append("tls_mode must be lab_ca, own, snakeoil or acme (it is %s), and tls_names the names clients use for this server, "
                       "for example [mail.nida.com]; these are not host names: %s." % (mode, bad))
+    if mode == "acme":
+        errors += acme_errors(values)
     if mode == "lab_ca":
         renew, days = int(values["tls_renew_days"]), int(values["tls_days"])
         if (not values["tls_ca_dir"] or renew < 0 or renew >= days

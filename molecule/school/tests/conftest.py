@@ -11,9 +11,12 @@ import testinfra
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 
-from mailtests import install_probe, lab_ca_file  # noqa: E402  pylint: disable=wrong-import-position
+from mailtests import install_probe  # noqa: E402  pylint: disable=wrong-import-position
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+# Pebble's root, which signs the certificates it issues (a new one each time Pebble starts), kept on
+# the controller for the clients.
+ACME_ROOT = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "acme-root.pem"
 
 
 def playbook(name, *args):
@@ -32,11 +35,22 @@ def hosts():
 
 
 @pytest.fixture(scope="session")
-def school(hosts):
-    """The school's values as the inventory gives them, with the test mail client in its server."""
+def acme_root(hosts):
+    """Pebble's root certificate, from its management API (over the provider CA's verified TLS), on the controller."""
+    pem = hosts["relay"].check_output("curl -sf --cacert /etc/ssl/certs/relay-ca.pem https://172.30.38.11:15000/roots/0")
+    assert "BEGIN CERTIFICATE" in pem
+    ACME_ROOT.write_text(pem + "\n", encoding="ascii")
+    return ACME_ROOT
+
+
+@pytest.fixture(scope="session")
+def school(hosts, acme_root):
+    """The school's values as the inventory gives them, with the test mail client in its server (which
+    verifies the server's certificate against Pebble's root)."""
     variables = hosts["sekolah"].ansible.get_variables()
     hostname = "%s.%s" % (variables["school_mail_host"], variables["school_domain"])
-    install_probe(hosts["sekolah"], ca_file=lab_ca_file(INVENTORY), server=hostname, connect="127.0.0.1")
+    install_probe(hosts["sekolah"], ca_file=str(acme_root), server=hostname, connect="127.0.0.1")
     return {"domain": variables["school_domain"], "hostname": hostname, "users": variables["school_users"],
+            "webmail": "%s.%s" % (variables["school_webmail_host"], variables["school_domain"]),
             "relayhost": variables["school_relayhost"], "relay_user": variables["school_relayhost_user"],
             "relay_password": variables["school_relayhost_password"]}

@@ -63,7 +63,7 @@ def test_mail_to_another_domain_reaches_the_relay_with_the_login_over_verified_t
 
 
 @pytest.fixture(scope="module")
-def wrong_password(hosts, school):
+def wrong_password(hosts, school, acme_root):
     """The site run with a wrong relay password, a message sent, the check run from the relay's
     container; then the right password again and the queue flushed."""
     code, output = playbook("site", "--limit", "sekolah", "--diff", "-v", "-e", "school_relayhost_password=" + WRONG_PASSWORD)
@@ -71,7 +71,8 @@ def wrong_password(hosts, school):
     server = hosts["sekolah"]
     address = send_away(server, school, "deferred")
     waiting = wait_for(lambda: queued(server, address), what="the message deferred in the school's queue")
-    check_code, check_output = playbook("check", "-e", "check_from=relay", "-e", '{"check_dns_servers": ["172.30.38.10"]}')
+    check_code, check_output = playbook("check", "-e", "check_from=relay", "-e", '{"check_dns_servers": ["172.30.38.10"]}',
+                                        "-e", "check_ca_file=%s" % acme_root)
     repair_code, repair_output = playbook("site", "--limit", "sekolah")
     server.run_test("postqueue -f")
     return {"output": output, "waiting": waiting, "address": address, "check": (check_code, check_output),

@@ -87,6 +87,9 @@ def test_every_variable_a_check_reads_is_documented(role):
     ("tls", {"tls_names": ["mail nida com"]}, "these are not host names: ['mail nida com']"),
     ("tls", {"tls_renew_days": 400}, "tls_renew_days (400) must be at least 0 and less than tls_days (366)"),
     ("tls", {"tls_mode": "own"}, "tls_mode is own: set tls_cert_src and tls_key_src"),
+    ("tls", {"tls_mode": "acme", "tls_acme_directory": "http://acme.invalid/dir"}, "must be the ACME CA's directory URL over HTTPS"),
+    ("tls", {"tls_mode": "acme", "tls_acme_email": "admin"}, "tls_acme_email 'admin' must be an address"),
+    ("tls", {"tls_mode": "acme", "tls_names": ["*.nida.com"]}, "tls_names has *.nida.com: the CA checks each name over HTTP"),
     ("webmail", {"webmail_language": "Indonesian"}, "webmail_language (Indonesian) a Roundcube language such as id_ID or en_US"),
     ("webmail", {"webmail_names": []}, "webmail_names ([]) and webmail_mail_host (mail.nida.com) must be host names"),
 ])
@@ -143,3 +146,9 @@ def test_the_tls_check_returns_the_files_the_role_installs():
     own = values("tls", tls_mode="own", tls_cert_file="/etc/ssl/certs/own.pem", tls_key_file="/etc/ssl/private/own.key")
     assert tls.outputs(own, NO_HOST) == {"installs": ["/etc/ssl/certs/own.pem", "/etc/ssl/private/own.key"]}
     assert tls.outputs(values("tls", tls_mode="snakeoil"), NO_HOST) == {"installs": list(tls.SNAKEOIL_FILES)}
+
+
+def test_an_acme_certificate_passes_and_installs_the_role_s_files():
+    acme = values("tls", tls_mode="acme", tls_acme_email="admin@nida.com")
+    assert tls.check(acme, NO_HOST, "mail") == ([], [])
+    assert tls.outputs(acme, NO_HOST) == {"installs": ["/etc/ssl/certs/tkj-mailserver.pem", "/etc/ssl/private/tkj-mailserver.key"]}
