@@ -2,8 +2,9 @@
 # Copyright (c) tkj.mailserver developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The mail_auth_records and mail_auth_published filters: the SPF, DMARC and DKIM records a mail
-server's domains publish, and those a DNS server publishes of all the mail servers."""
+"""The mail_auth_records, mail_auth_published and registrar_records filters: the SPF, DMARC and DKIM
+records a mail server's domains publish, those a DNS server publishes of all the mail servers, and
+the lines to create at a registrar for the domains no DNS server of the inventory serves."""
 
 from __future__ import annotations
 
@@ -51,8 +52,25 @@ def mail_auth_published(hostvars, mail_hosts, dns_host, zones):
     return published
 
 
+def registrar_records(records, domains, served, mail_host, address=""):
+    """The records of ``domains`` that no zone of ``served`` holds, as a registrar's DNS form asks for
+    them: one line each, ``DOMAIN  TYPE  HOST  VALUE`` (HOST @ for the domain itself), the MX to
+    ``mail_host`` first, then its A record when ``address`` is given, then SPF, DMARC and DKIM."""
+    zones = {str(zone).rstrip(".").lower() for zone in served or []}
+    unserved = [str(domain).rstrip(".").lower() for domain in domains if str(domain).rstrip(".").lower() not in zones]
+    lines = []
+    for domain in unserved:
+        lines.append("%s  MX  @  10 %s." % (domain, mail_host))
+        if address and mail_host.lower().endswith("." + domain):
+            lines.append("%s  A  %s  %s" % (domain, mail_host[:-len(domain) - 1], address))
+        lines.extend("%s  %s  %s  %s" % (domain, record["type"], record["name"], record["value"])
+                     for record in records if record.get("zone") == domain)
+    return lines
+
+
 class FilterModule:
     """The tkj.mailserver filters defined in this file."""
 
     def filters(self):
-        return {"mail_auth_records": mail_auth_records, "mail_auth_published": mail_auth_published}
+        return {"mail_auth_records": mail_auth_records, "mail_auth_published": mail_auth_published,
+                "registrar_records": registrar_records}

@@ -49,12 +49,14 @@ def check(values, host, _hostname):
     if not re.match(r"^[0-9]+$", str(values["mail_auth_grace_days"])):
         errors.append("mail_auth_grace_days (%s) must be a whole number of days, 0 or more." % values["mail_auth_grace_days"])
     zones = values["mail_auth_dns_zones"]
-    if zones is not None:
+    if zones is not None and values["mail_auth_publish"] == "inventory":
         served = {zone.lower().rstrip(".") for zone in zones}
         unserved = [domain for domain in domains if domain not in served]
         if unserved:
-            errors.append("No DNS server in the inventory has a zone for %s, so its DKIM key, SPF and DMARC records cannot be "
-                          "published and receivers would reject its signed mail: give a DNS server a zone of that name (dns_zones; "
-                          "in the lab inventory lab_hosted_domains), or remove the domain from mail_auth_domains (in "
-                          "playbooks/site.yml postfix_domain and postfix_hosted_domains)." % ", ".join(unserved))
+            errors.append("No DNS server in the inventory has a zone for %s, so its MX, DKIM key, SPF and DMARC records cannot be "
+                          "published and receivers would reject its signed mail: give a DNS server a zone of that name, with an MX "
+                          "to this server (dns_zones; in the lab inventory lab_hosted_domains), or remove the domain from "
+                          "mail_auth_domains (in playbooks/site.yml postfix_domain and postfix_hosted_domains). If its DNS is at "
+                          "the registrar, set mail_auth_publish: external: each run then prints the records to create there."
+                          % ", ".join(unserved))
     return errors, []

@@ -162,20 +162,16 @@ def limit_errors(values):
 
 
 def dns_errors(values):
-    """DNS and mail agree (when the playbook hands over the DNS servers' zones): each mail domain has a
-    zone whose MX points to postfix_hostname, that name has an address record in the zone of
-    postfix_domain, and Postfix delivers postfix_domain here."""
+    """DNS and mail agree (when the playbook hands over the DNS servers' zones): each mail domain's zone
+    there has its MX to postfix_hostname, that name has an address record in the zone of
+    postfix_domain, and Postfix delivers postfix_domain here. A domain none of them serves is the
+    mail_auth role's to refuse or to print for the registrar (mail_auth_publish)."""
     zones = {zone["name"].lower(): zone for zone in values["postfix_dns_zones"]}
     if not zones:
         return []
     errors = []
     hostname = values["postfix_hostname"]
     domains = mail_domains(values)
-    missing = [domain.lower() for domain in domains if domain.lower() not in zones]
-    if missing:
-        errors.append("No DNS server in the inventory has a zone for %s (postfix_domain, postfix_hosted_domains); dns_zones name: %s. "
-                      "Add the zone, with an MX to %s, to dns_zones of a host in dns_servers."
-                      % (", ".join(missing), [zone["name"] for zone in values["postfix_dns_zones"]], hostname))
     for domain in domains:
         zone = zones.get(domain.lower())
         if zone is not None and hostname.lower() not in mx_targets(zone):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.tkj.mailserver.plugins.filter.mail_auth_records import mail_auth_published, mail_auth_records
+from ansible_collections.tkj.mailserver.plugins.filter.mail_auth_records import mail_auth_published, mail_auth_records, registrar_records
 
 KEY = {"selector": "tkj2026", "name": "tkj2026._domainkey", "value": "v=DKIM1; k=rsa; p=AAAA"}
 OLD = {"selector": "tkj2025", "name": "tkj2025._domainkey", "value": "v=DKIM1; k=rsa; p=BBBB"}
@@ -64,3 +64,19 @@ def test_an_all_in_one_server_publishes_only_its_own_records_of_its_zones():
     hostvars = {"deb12": {"mail_auth_records": [mine]}, "deb13": {"mail_auth_records": [theirs]}}
     assert mail_auth_published(hostvars, ["deb12", "deb13"], "deb12", ["nida.com"]) == [mine]
     assert mail_auth_published(hostvars, ["deb12", "deb13"], "deb13", ["nida.com"]) == [theirs]
+
+
+RECORDS = [{"zone": "smk-nida.sch.id", "name": "@", "type": "TXT", "value": "v=spf1 mx -all"},
+           {"zone": "smk-nida.sch.id", "name": "tkj2026._domainkey", "type": "TXT", "value": "v=DKIM1; k=rsa; p=MIIB"},
+           {"zone": "nida.com", "name": "@", "type": "TXT", "value": "v=spf1 mx -all"}]
+
+
+def test_registrar_records_are_the_unserved_domains_in_the_registrar_s_form():
+    lines = registrar_records(RECORDS, ["smk-nida.sch.id", "nida.com"], ["nida.com"], "mail.smk-nida.sch.id", "192.0.2.25")
+    assert lines == ["smk-nida.sch.id  MX  @  10 mail.smk-nida.sch.id.", "smk-nida.sch.id  A  mail  192.0.2.25",
+                     "smk-nida.sch.id  TXT  @  v=spf1 mx -all", "smk-nida.sch.id  TXT  tkj2026._domainkey  v=DKIM1; k=rsa; p=MIIB"]
+    # Every domain served: nothing to create elsewhere. No list of zones (the role alone): every domain.
+    assert registrar_records(RECORDS, ["nida.com"], ["NIDA.com."], "mail.nida.com") == []
+    assert len(registrar_records(RECORDS, ["nida.com"], None, "mail.nida.com")) == 2
+    # The A record only for a mail host in the domain, when the address is known.
+    assert registrar_records([], ["smk.sch.id"], [], "mail.provider.example", "192.0.2.25") == ["smk.sch.id  MX  @  10 mail.provider.example."]

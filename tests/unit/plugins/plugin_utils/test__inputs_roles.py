@@ -83,7 +83,7 @@ def test_every_variable_a_check_reads_is_documented(role):
     ("mail_auth", {"mail_auth_domains": []}, "mail_auth_domains (in playbooks/site.yml postfix_domain and postfix_hosted_domains) must"),
     ("mail_auth", {"mail_auth_grace_days": -1}, "mail_auth_grace_days (-1) must be a whole number of days"),
     ("mail_auth", {"mail_auth_domains": ["nida.com", "smk-nida.invalid"]},
-     "No DNS server in the inventory has a zone for smk-nida.invalid, so its DKIM key"),
+     "No DNS server in the inventory has a zone for smk-nida.invalid, so its MX, DKIM key"),
     ("tls", {"tls_names": ["mail nida com"]}, "these are not host names: ['mail nida com']"),
     ("tls", {"tls_renew_days": 400}, "tls_renew_days (400) must be at least 0 and less than tls_days (366)"),
     ("tls", {"tls_mode": "own"}, "tls_mode is own: set tls_cert_src and tls_key_src"),
