@@ -97,10 +97,11 @@ def firewall(run):
 
 def queue(run):
     """The mail Postfix holds back (postqueue -j): {deferred: how many messages, reasons: [[reason, recipients], ...]},
-    the most frequent reasons first, at most three (Postfix's delay_reason, such as a relay's refused login)."""
+    the most frequent reasons first, at most three (Postfix's delay_reason, such as a relay's refused login); None
+    when Postfix cannot say (not installed, or down)."""
     rc, out, _err = run(["postqueue", "-j"])
     if rc != 0:
-        return {"deferred": 0, "reasons": []}
+        return None
     deferred, reasons = 0, {}
     for line in out.splitlines():
         try:

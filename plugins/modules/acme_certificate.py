@@ -126,7 +126,10 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    found = _acme.lineage(p["cert_name"])
+    try:
+        found = _acme.lineage(p["cert_name"])
+    except ValueError as error:
+        module.fail_json(msg="certbot's certificate %s: %s" % (_acme.lineage_paths(p["cert_name"])["cert"], error))
     installed_cert, installed_key = read_text(p["cert_file"]), read_text(p["key_file"])
     todo = _acme.plan(found, installed_cert, p["names"], p["directory"], p["issue"])
     if module.check_mode:

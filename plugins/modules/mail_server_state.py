@@ -85,7 +85,7 @@ firewall:
 queue:
   description:
     - The mail Postfix holds back (C(postqueue -j)), how many messages are deferred and why, the most frequent reasons
-      first (at most three, each with its number of recipients).
+      first (at most three, each with its number of recipients). Null when Postfix cannot say (not installed, or down).
   returned: always
   type: dict
   version_added: 0.14.0

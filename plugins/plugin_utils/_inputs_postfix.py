@@ -12,7 +12,6 @@ networks by the network_check filter's, the zones by the mx_targets and address_
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from ansible_collections.tkj.mailserver.plugins.filter.dns import address_names, mx_targets
@@ -114,29 +113,25 @@ def relayhost_errors(values):
     relayhost, user, password = values["postfix_relayhost"], values["postfix_relayhost_user"], values["postfix_relayhost_password"]
     port = int(values["postfix_relayhost_port"])
     errors = []
-    if relayhost and not (FQDN.match(relayhost) or is_address(relayhost)):
-        errors.append("postfix_relayhost '%s' must be the relay's host name or address alone, such as smtp.provider.example (no "
-                      "brackets, no port: the port is postfix_relayhost_port)." % relayhost)
+    if relayhost and not FQDN.match(relayhost):
+        errors.append("postfix_relayhost '%s' must be the relay's host name alone, such as smtp.provider.example: no brackets, no "
+                      "port (the port is postfix_relayhost_port), and no address, since its certificate is verified for its name."
+                      % relayhost)
     if not 0 < port < 65536:
         errors.append("postfix_relayhost_port (%d) must be a port number; providers offer 587 (submission)." % port)
     if bool(user) != bool(password) or (user and not relayhost):
         errors.append("postfix_relayhost_user and postfix_relayhost_password go together, with postfix_relayhost: set all three "
                       "for a relay that wants a login, only postfix_relayhost for one that does not, or none.")
-    if any(char.isspace() for char in user) or any(char in "\r\n" for char in password):
-        errors.append("postfix_relayhost_user must not contain white space, nor postfix_relayhost_password a line break.")
+    if any(char.isspace() or char == ":" for char in user) or any(char in "\r\n" for char in password) or password != password.rstrip():
+        errors.append("postfix_relayhost_user must not contain white space or a colon, nor postfix_relayhost_password a line break "
+                      "or white space at its end (Postfix's password table cannot hold them).")
+    if relayhost and values["postfix_tls_verify_domains"]:
+        errors.append("postfix_relayhost and postfix_tls_verify_domains are both set: all mail leaves through the relay host, so the "
+                      "servers of postfix_tls_verify_domains are never reached directly and never verified. Leave one of them empty.")
     if relayhost and values["postfix_lab_isolation"]:
         errors.append("postfix_relayhost is set and postfix_lab_isolation is on, which keeps mail inside the lab: a relay host is for "
                       "a real site. Turn postfix_lab_isolation off, or leave postfix_relayhost empty.")
     return errors
-
-
-def is_address(text):
-    """Whether ``text`` is an IPv4 or IPv6 address."""
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def limit_errors(values):

@@ -135,12 +135,16 @@ def test_a_relay_host_with_a_login_passes_and_its_default_cas_are_not_looked_for
     assert postfix.tls_paths(values(**RELAY)) == []
     assert postfix.tls_paths(values(**RELAY, postfix_relayhost_ca_file="/etc/ssl/relay-ca.pem")) == ["/etc/ssl/relay-ca.pem"]
     without_login = dict(RELAY)
-    without_login.update(postfix_relayhost="192.0.2.25", postfix_relayhost_user="", postfix_relayhost_password="")
+    without_login.update(postfix_relayhost_user="", postfix_relayhost_password="")
     assert errors_of(**without_login) == []
 
 
 @pytest.mark.parametrize(("changes", "named"), [
     ({"postfix_relayhost": "[smtp.relay.test]:587"}, "no brackets, no port"),
+    ({"postfix_relayhost": "192.0.2.25"}, "and no address, since its certificate is verified for its name"),
+    ({"postfix_relayhost_user": "sekolah:x"}, "or a colon"),
+    ({"postfix_relayhost_password": "s3cret "}, "white space at its end"),
+    ({"postfix_tls_verify_domains": ["beta.test"], "postfix_tls_ca_file": "/ca.pem"}, "never reached directly"),
     ({"postfix_relayhost_port": 0}, "postfix_relayhost_port (0)"),
     ({"postfix_relayhost_password": ""}, "go together"),
     ({"postfix_relayhost": "", "postfix_relayhost_user": "sekolah"}, "go together"),
